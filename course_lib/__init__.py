@@ -1,0 +1,36 @@
+"""course_lib: the shared reference code of *GANs for Creative Applications*.
+
+Notebooks import it the way Dive into Deep Learning imports ``d2l``::
+
+    import course_lib as cl
+    cl.set_seed(0)
+    epochs = cl.pick(quick=1, full=20)
+
+Submodules are small and each about one idea: ``runtime`` (mode, seeds,
+devices), ``data`` (the course digits), ``plotting`` (image grids).
+Later weeks add their own modules.
+"""
+import os
+
+# TensorFlow prints C++ start-up noise unless told otherwise before it is imported.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from course_lib.runtime import (  # noqa: E402
+    device_report,
+    is_quick,
+    pick,
+    quiet_tensorflow,
+    run_mode,
+    set_seed,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "device_report",
+    "is_quick",
+    "pick",
+    "quiet_tensorflow",
+    "run_mode",
+    "set_seed",
+]

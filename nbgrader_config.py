@@ -1,0 +1,37 @@
+"""nbgrader configuration for the course.
+
+The repository root is the nbgrader course directory. Each week folder is one
+assignment's source (``nbgrader generate_assignment week1_python``), and the
+graded notebook in it is the one whose name contains ``assignment``; lecture
+notebooks sit beside it and are copied into the release untouched.
+
+Generated, git-ignored parts: release/, submitted/, autograded/, feedback/,
+gradebook.db (and nbgrader's exchange, wherever the instructor puts it).
+"""
+import os
+
+c = get_config()  # noqa: F821 - provided by nbgrader when it loads this file
+
+c.CourseDirectory.course_id = "gans-creative"
+c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))
+c.CourseDirectory.source_directory = "."  # the week folders themselves
+c.CourseDirectory.release_directory = "release"
+c.CourseDirectory.submitted_directory = "submitted"
+c.CourseDirectory.autograded_directory = "autograded"
+c.CourseDirectory.feedback_directory = "feedback"
+c.CourseDirectory.db_url = "sqlite:///" + os.path.join(c.CourseDirectory.root, "gradebook.db")
+# Only the graded notebook of each week goes through nbgrader's converters.
+c.CourseDirectory.notebook_id = "*assignment*"
+c.CourseDirectory.ignore = [
+    ".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "runs", "*.png", "*.npz", "*.keras",
+]
+
+# Grading executes notebooks with the course kernel; NBGRADER_EXECUTION makes
+# course_lib run in quick mode. A cell that runs longer than this is
+# interrupted and scores zero, so an infinite loop cannot stall grading.
+c.Execute.kernel_name = "python3"
+c.Execute.timeout = 180
+c.Execute.interrupt_on_timeout = True
+
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
