@@ -18,6 +18,8 @@ def _as_2d_images(images) -> np.ndarray:
         x = x.reshape(len(x), side, side)
     if x.ndim != 3:
         raise ValueError(f"expected images shaped (N, H, W) or (N, H, W, 1), got {np.shape(images)}")
+    if len(x) == 0:
+        raise ValueError("no images to plot")
     if x.min() < 0:  # GAN outputs in [-1, 1]
         x = (x + 1.0) / 2.0
     return x
@@ -33,8 +35,6 @@ def plot_image_grid(images, labels=None, *, ncols: int = 10, title: str | None =
     import matplotlib.pyplot as plt
 
     x = _as_2d_images(images)
-    if len(x) == 0:
-        raise ValueError("no images to plot")
     if labels is not None and len(labels) != len(x):
         raise ValueError(f"got {len(labels)} labels for {len(x)} images")
     ncols = max(1, min(ncols, len(x)))

@@ -1,0 +1,58 @@
+# GANs for Creative Applications: set-up, demo, tests and grading.
+# Every target creates .venv (Python 3.11+) and installs the course into it if needed.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+# TensorFlow build: cpu (default) or gpu (CUDA). On Colab, use `pip install -e .` instead.
+TF_EXTRA ?= cpu
+STAMP := $(VENV)/.installed-$(TF_EXTRA)
+WEEK ?= week1_python
+# Put the venv first on PATH: nbgrader calls helper programs (alembic) by name.
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+
+.PHONY: help venv demo test test-fast lab release autograde feedback clean
+
+help:
+	@echo "make demo       set up .venv, check the environment, draw the course digits"
+	@echo "make test       set up .venv and run the whole test suite"
+	@echo "make lab        open JupyterLab with the course kernel"
+	@echo "make release    WEEK=week1_python  nbgrader: student version into release/"
+	@echo "make autograde  WEEK=week1_python  nbgrader: grade submitted/*/WEEK"
+	@echo "make feedback   WEEK=week1_python  nbgrader: HTML feedback into feedback/"
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; v = sys.version_info; sys.exit(0 if v >= (3, 11) else "Python 3.11 or newer is needed; found %d.%d" % v[:2])'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --upgrade pip
+	$(BIN)/python -m pip install -e ".[$(TF_EXTRA),dev]"
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+venv: $(STAMP)
+
+demo: venv
+	$(BIN)/course doctor
+	$(BIN)/course data show --out runs/demo/digits_per_class.png
+
+test: venv
+	$(BIN)/python -m pytest
+
+# Everything except the notebook runs and the nbgrader pipeline.
+test-fast: venv
+	$(BIN)/python -m pytest -m "not notebook and not nbgrader"
+
+lab: venv
+	$(BIN)/jupyter lab
+
+release: venv
+	$(BIN)/nbgrader generate_assignment $(WEEK) --force
+
+autograde: venv
+	$(BIN)/nbgrader autograde $(WEEK)
+
+feedback: venv
+	$(BIN)/nbgrader generate_feedback $(WEEK)
+
+clean:
+	rm -rf release submitted autograded feedback gradebook.db runs .pytest_cache

@@ -1,0 +1,75 @@
+"""The `course` command: doctor and data show, run as a real console script."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+COURSE = Path(sys.executable).parent / "course"
+
+
+def run_course(*args, env_extra=None, tmp_path=None):
+    env = dict(os.environ, COURSE_DATA_DIR=str(tmp_path / "data"), KERAS_HOME=str(tmp_path / "keras"),
+               MPLBACKEND="Agg")
+    env.pop("COURSE_ALLOW_DOWNLOAD", None)
+    env.update(env_extra or {})
+    return subprocess.run([str(COURSE), *args], capture_output=True, text=True, env=env, timeout=300)
+
+
+def test_console_script_is_installed():
+    assert COURSE.is_file(), "install the course with pip install -e . to get the `course` command"
+
+
+@pytest.mark.slow
+def test_doctor_passes_on_this_machine(tmp_path):
+    proc = run_course("doctor", tmp_path=tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    import tensorflow as tf
+
+    assert f"tensorflow        {tf.__version__}" in proc.stdout or tf.__version__ in proc.stdout
+    assert "source='auto' uses 'mnist-5k'" in proc.stdout
+    gpu = "none: CPU only" if not tf.config.list_physical_devices("GPU") else "GPU:0"
+    assert gpu in proc.stdout
+
+
+@pytest.mark.slow
+def test_doctor_fails_and_says_how_to_fix_a_missing_package(tmp_path):
+    # A package directory that raises on import stands in for an uninstalled gensim.
+    fake = tmp_path / "shadow" / "gensim"
+    fake.mkdir(parents=True)
+    (fake / "__init__.py").write_text("raise ImportError('No module named gensim (simulated)')\n")
+    proc = run_course("doctor", tmp_path=tmp_path,
+                      env_extra={"PYTHONPATH": str(tmp_path / "shadow")})
+    assert proc.returncode == 1, proc.stdout
+    assert "[FAIL] gensim" in proc.stdout
+    assert "fix: pip install gensim" in proc.stdout
+    assert "problem(s) to fix: gensim" in proc.stdout
+
+
+@pytest.mark.slow
+def test_doctor_reports_a_corrupt_mnist_file(tmp_path):
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    (data_dir / "mnist.npz").write_bytes(b"PK\x03\x04 truncated")
+    proc = run_course("doctor", tmp_path=tmp_path)
+    assert proc.returncode == 1
+    assert "[FAIL] full MNIST" in proc.stdout and str(data_dir / "mnist.npz") in proc.stdout
+
+
+def test_data_show_writes_a_png_and_prints_its_path(tmp_path):
+    out = tmp_path / "grid.png"
+    proc = run_course("data", "show", "--source", "digits8x8", "--out", str(out), tmp_path=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert str(out) in proc.stdout
+    assert out.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_data_show_with_a_corrupt_file_fails_cleanly(tmp_path):
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    (data_dir / "mnist.npz").write_bytes(b"garbage")
+    proc = run_course("data", "show", "--out", str(tmp_path / "g.png"), tmp_path=tmp_path)
+    assert proc.returncode == 2
+    assert "course: error:" in proc.stderr and "mnist.npz" in proc.stderr
+    assert "Traceback" not in proc.stderr
