@@ -27,6 +27,15 @@ def _data_show(args) -> int:
     return 0
 
 
+def _data_build(args) -> int:
+    from course_lib.captions import build_captioned_dataset
+
+    path = build_captioned_dataset(args.source, args.out, captions_per_image=args.captions_per_image,
+                                   seed=args.seed)
+    print(f"Load it with: numpy.load({str(path)!r})")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="course", description="GANs for Creative Applications: course tools.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -41,6 +50,12 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("--out", default="runs/digits_per_class.png", help="PNG file to write")
     show.add_argument("--per-class", type=int, default=10)
     show.set_defaults(func=_data_show)
+    build = data_sub.add_parser("build", help="measure, caption and save the digits as one .npz (final project)")
+    build.add_argument("--source", default="auto", choices=["auto", "mnist", "mnist-5k", "digits8x8"])
+    build.add_argument("--out", default=None, help="file to write (default: the course data dir)")
+    build.add_argument("--captions-per-image", type=int, default=5)
+    build.add_argument("--seed", type=int, default=0)
+    build.set_defaults(func=_data_build)
     return parser
 
 

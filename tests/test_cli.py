@@ -73,3 +73,21 @@ def test_data_show_with_a_corrupt_file_fails_cleanly(tmp_path):
     assert proc.returncode == 2
     assert "course: error:" in proc.stderr and "mnist.npz" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_data_build_writes_a_numpy_loadable_file(tmp_path):
+    out = tmp_path / "cap.npz"
+    proc = run_course("data", "build", "--source", "digits8x8", "--out", str(out), "--captions-per-image", "2",
+                      tmp_path=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert str(out) in proc.stdout
+    import numpy as np
+
+    with np.load(out) as f:
+        assert f["captions"].shape == (1797, 2)
+
+
+def test_data_build_rejects_zero_captions(tmp_path):
+    proc = run_course("data", "build", "--source", "digits8x8", "--out", str(tmp_path / "c.npz"),
+                      "--captions-per-image", "0", tmp_path=tmp_path)
+    assert proc.returncode == 2 and "at least 1" in proc.stderr
