@@ -306,6 +306,7 @@ def plot_history(history, *, metrics=None, title: str | None = None, mark_best: 
     Returns the matplotlib Figure.
     """
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     hist = _history_dict(history)
     if metrics is None:
@@ -324,6 +325,7 @@ def plot_history(history, *, metrics=None, title: str | None = None, mark_best: 
         if best is not None:
             ax.axvline(best, color="gray", ls="--", lw=1, label=f"best epoch ({best})")
         ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_title(metric)
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
