@@ -145,11 +145,11 @@ def compile_classifier(net, lr: float = 1e-3):
 
 
 # ------------------------------------------------------------- layer accounting
+# Layers that keep the shape and have no weights (normalisation layers are handled on their own).
 IDENTITY_LAYERS = {
     "Dropout", "SpatialDropout2D", "GaussianNoise", "GaussianDropout", "Activation", "ReLU",
-    "LeakyReLU", "ELU", "PReLU", "Softmax", "Rescaling", "Normalization", "BatchNormalization",
-    "LayerNormalization", "RandomRotation", "RandomTranslation", "RandomZoom", "RandomFlip",
-    "RandomContrast", "RandomBrightness",
+    "LeakyReLU", "ELU", "Softmax", "Rescaling", "RandomRotation", "RandomTranslation", "RandomZoom",
+    "RandomFlip", "RandomContrast", "RandomBrightness",
 }
 
 
@@ -214,11 +214,11 @@ def _by_hand(layer, shape: tuple):
             known = int(np.prod([t for t in target if t != -1]))
             target[target.index(-1)] = int(np.prod(shape)) // known
         return tuple(target), None, 0, 0
+    if kind == "BatchNormalization" and layer.axis in (-1, len(shape)):
+        # a scale and a shift per channel if enabled, plus the moving mean and variance (not trained)
+        return shape, None, shape[-1] * (2 + int(layer.scale) + int(layer.center)), 0
     if kind in IDENTITY_LAYERS:
-        params = 4 * shape[-1] if kind == "BatchNormalization" else None
-        if kind == "LayerNormalization":
-            params = 2 * shape[-1]
-        return shape, None, params if params is not None else 0, 0
+        return shape, None, 0, 0
     return None
 
 

@@ -117,10 +117,13 @@ def test_layer_table_handles_strides_padding_and_generator_layers():
 
 
 def test_layer_table_falls_back_to_keras_for_layers_it_cannot_count():
-    net = keras.Sequential([keras.Input((10, 10, 1)), layers.ZeroPadding2D(2), layers.Conv2D(3, 3)])
+    net = keras.Sequential([keras.Input((10, 10, 1)), layers.ZeroPadding2D(2), layers.Conv2D(3, 3),
+                            layers.PReLU(), layers.BatchNormalization(center=False)])
     table = cnn.layer_table(net)
     assert table.loc[0, "output_shape"] == (14, 14, 1) and np.isnan(table.loc[0, "macs"])
     assert table.loc[1, "output_shape"] == (12, 12, 3) and table.loc[1, "macs"] == 12 * 12 * 3 * 9
+    assert table.loc[2, "params"] == 12 * 12 * 3 and np.isnan(table.loc[2, "macs"])  # PReLU: one slope per value
+    assert table.loc[3, "params"] == 3 * 3  # scale, moving mean and variance per channel; no shift
 
 
 def test_layer_table_reports_a_disagreement_with_keras(monkeypatch):
