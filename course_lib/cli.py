@@ -36,6 +36,56 @@ def _data_build(args) -> int:
     return 0
 
 
+def _train(args) -> int:
+    from course_lib import text2image as t2i
+    from course_lib import text2image_run as run
+
+    config = t2i.get_config(args.config, num_epochs=args.epochs)
+    run.train(args.run_dir, config, source=args.data, fresh=args.fresh, verbose="auto")
+    print(f"Run directory: {Path(args.run_dir).resolve()} (losses.png, samples/, checkpoints/)")
+    return 0
+
+
+def _check_prompts(prompts) -> list[str]:
+    cleaned = [p.strip() for p in prompts]
+    empty = [i + 1 for i, p in enumerate(cleaned) if not p]
+    if empty:
+        raise ValueError(f"prompt {empty[0]} is empty: describe a digit, e.g. \"a thick, slanted seven\"")
+    return cleaned
+
+
+def _generate(args) -> int:
+    import numpy as np
+
+    from course_lib import text2image_run as run
+    from course_lib.text2image_plots import save_prompt_grid
+
+    prompts = _check_prompts(args.prompts)
+    if args.n < 1:
+        raise ValueError("-n must be at least 1")
+    images = run.generate(prompts, args.run_dir, n=args.n, seed=args.seed)
+    out = Path(args.out)
+    stem = out.with_suffix("") if out.suffix.lower() in (".png", ".npz") else out
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(stem.with_suffix(".npz"), images=images, prompts=np.asarray(prompts))
+    save_prompt_grid(images, prompts, stem.with_suffix(".png"))
+    print(f"Saved {stem.with_suffix('.png').resolve()} and {stem.with_suffix('.npz').resolve()}")
+    return 0
+
+
+def _evaluate(args) -> int:
+    import json
+
+    from course_lib.text2image_eval import evaluate
+
+    result = evaluate(args.run_dir, n=args.n)
+    if args.json:
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.json).write_text(json.dumps(result, indent=2))
+        print(f"Wrote {Path(args.json).resolve()}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="course", description="GANs for Creative Applications: course tools.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -56,6 +106,28 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--captions-per-image", type=int, default=5)
     build.add_argument("--seed", type=int, default=0)
     build.set_defaults(func=_data_build)
+
+    train = sub.add_parser("train", help="train (or resume) the text2image GAN")
+    train.add_argument("--config", default="quick", choices=["quick", "full"])
+    train.add_argument("--data", default="auto", choices=["auto", "mnist", "mnist-5k", "digits8x8"])
+    train.add_argument("--epochs", type=int, default=None, help="total epochs (default: the preset's)")
+    train.add_argument("--run-dir", default="runs/text2image")
+    train.add_argument("--fresh", action="store_true", help="delete the run directory and start over")
+    train.set_defaults(func=_train)
+
+    gen = sub.add_parser("generate", help="draw digits for one or more prompts")
+    gen.add_argument("prompts", nargs="+", metavar="PROMPT")
+    gen.add_argument("--run-dir", default="runs/text2image")
+    gen.add_argument("-n", type=int, default=8, help="images per prompt")
+    gen.add_argument("--seed", type=int, default=0)
+    gen.add_argument("--out", required=True, help="FILE: writes FILE.png (grid) and FILE.npz (images, prompts)")
+    gen.set_defaults(func=_generate)
+
+    ev = sub.add_parser("evaluate", help="measure prompt accuracy, attribute control, diversity, robustness")
+    ev.add_argument("--run-dir", default="runs/text2image")
+    ev.add_argument("--json", default=None, help="also write the results to this JSON file")
+    ev.add_argument("-n", type=int, default=10, help="samples per prompt")
+    ev.set_defaults(func=_evaluate)
     return parser
 
 

@@ -1,0 +1,165 @@
+"""course_lib.text2image: the networks, the GAN-CLS training step, checkpoints and distribution."""
+import json
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+from course_lib import text2image as t2i
+from course_lib.checkpoints import CheckpointError, RunCheckpoint
+
+TEXT_DIM = 12
+TINY = t2i.get_config("quick", g_filters=16, d_filters=8, d_features=16, batch_size=8, latent_dim=8,
+                      text_proj_dim=8)
+
+
+@pytest.fixture(scope="module")
+def gan():
+    return t2i.build_text2image_gan(TINY, TEXT_DIM)
+
+
+def batch(n=8, seed=0):
+    rng = np.random.default_rng(seed)
+    images = rng.uniform(-1, 1, size=(n, 28, 28, 1)).astype(np.float32)
+    text = rng.normal(size=(n, TEXT_DIM)).astype(np.float32)
+    return images, text
+
+
+def test_generator_and_discriminator_shapes_and_ranges(gan):
+    _, text = batch()
+    z = np.random.default_rng(1).normal(size=(8, TINY.latent_dim)).astype(np.float32)
+    imgs = gan.generator([z, text], training=False).numpy()
+    assert imgs.shape == (8, 28, 28, 1)
+    assert imgs.min() >= -1 and imgs.max() <= 1, "generator output should be tanh, in [-1, 1]"
+    logits = gan.discriminator([imgs, text], training=False).numpy()
+    assert logits.shape == (8, 1)
+
+
+def test_changing_the_caption_changes_the_image(gan):
+    _, text = batch()
+    z = np.zeros((2, TINY.latent_dim), np.float32)
+    imgs = gan.generator([z, np.stack([text[0], text[1]])], training=False).numpy()
+    assert np.abs(imgs[0] - imgs[1]).mean() > 1e-4
+
+
+def test_discriminator_loss_uses_real_1_fake_0_and_all_three_pairs(gan):
+    import tensorflow as tf
+
+    hi, lo = tf.fill((4, 1), 8.0), tf.fill((4, 1), -8.0)
+    good = float(gan.discriminator_loss(real=hi, wrong=lo, fake=lo))
+    assert good < 0.01, "confident 'real' on matched pairs and 'fake' on the rest should cost almost nothing"
+    assert float(gan.discriminator_loss(real=lo, wrong=lo, fake=lo)) > 5, "real pairs scored fake must cost"
+    assert float(gan.discriminator_loss(real=hi, wrong=hi, fake=lo)) > 2, "a mismatched caption scored real must cost"
+    assert float(gan.discriminator_loss(real=hi, wrong=lo, fake=hi)) > 2, "a generated image scored real must cost"
+    assert float(gan.generator_loss(hi)) < 0.01 and float(gan.generator_loss(lo)) > 5
+
+
+def test_train_step_gives_finite_losses_and_updates_both_networks():
+    model = t2i.build_text2image_gan(TINY, TEXT_DIM)
+    g_before = [w.numpy().copy() for w in model.generator.trainable_weights]
+    d_before = [w.numpy().copy() for w in model.discriminator.trainable_weights]
+    logs = model.train_step(batch())
+    assert np.isfinite(float(logs["d_loss"])) and np.isfinite(float(logs["g_loss"]))
+    assert any(not np.allclose(a, b.numpy()) for a, b in zip(g_before, model.generator.trainable_weights))
+    assert any(not np.allclose(a, b.numpy()) for a, b in zip(d_before, model.discriminator.trainable_weights))
+
+
+def test_caption_dataset_draws_captions_of_the_right_image():
+    images = np.repeat(np.arange(4, dtype=np.uint8)[:, None, None] * 60, 28 * 28).reshape(4, 28, 28)
+    vecs = np.zeros((4, 3, 2), np.float32)
+    vecs[..., 0] = np.arange(4)[:, None]  # every caption of image i has i in its first component
+    vecs[..., 1] = np.arange(3)[None, :]
+    ds = t2i.caption_dataset(images, vecs, batch_size=4)
+    seen = set()
+    for _ in range(5):
+        for x, t in ds:
+            x, t = x.numpy(), t.numpy()
+            assert x.min() >= -1 and x.max() <= 1
+            np.testing.assert_allclose((x[:, 0, 0, 0] + 1) * 127.5 / 60, t[:, 0], atol=1e-4)
+            seen |= set(t[:, 1].tolist())
+    assert seen == {0.0, 1.0, 2.0}, "every caption of an image should be used across epochs"
+    with pytest.raises(ValueError, match="caption_vectors"):
+        t2i.caption_dataset(images, vecs[:3], 2)
+
+
+def test_generate_images_same_seed_same_images(gan):
+    _, text = batch()
+    a = t2i.generate_images(gan.generator, text[:2], 3, seed=5)
+    b = t2i.generate_images(gan.generator, text[:2], 3, seed=5)
+    c = t2i.generate_images(gan.generator, text[:2], 3, seed=6)
+    assert a.shape == (2, 3, 28, 28)
+    np.testing.assert_array_equal(a, b)
+    assert not np.allclose(a, c)
+
+
+def test_unknown_preset_is_rejected():
+    with pytest.raises(ValueError, match="quick or full"):
+        t2i.get_config("huge")
+
+
+# ----------------------------------------------------------------- checkpoints
+def _checkpoint(model, directory):
+    return RunCheckpoint(directory, {"generator": model.generator, "discriminator": model.discriminator},
+                         {"generator": model.g_optimizer, "discriminator": model.d_optimizer})
+
+
+def test_checkpoint_round_trip_restores_weights_and_optimizer_state(tmp_path):
+    a = t2i.build_text2image_gan(TINY, TEXT_DIM)
+    a.train_step(batch())
+    _checkpoint(a, tmp_path).save(3)
+    b = t2i.build_text2image_gan(TINY, TEXT_DIM)
+    assert _checkpoint(b, tmp_path).restore() == 3
+    for x, y in zip(a.generator.weights + a.discriminator.weights, b.generator.weights + b.discriminator.weights):
+        np.testing.assert_array_equal(x.numpy(), y.numpy())
+    assert int(b.g_optimizer.iterations.numpy()) == int(a.g_optimizer.iterations.numpy()) == 1
+
+
+def test_corrupt_checkpoint_gives_a_clear_error_and_deletes_nothing(tmp_path):
+    a = t2i.build_text2image_gan(TINY, TEXT_DIM)
+    ck = _checkpoint(a, tmp_path)
+    folder = ck.save(1)
+    weights = folder / "generator.weights.h5"
+    weights.write_bytes(weights.read_bytes()[:100])
+    with pytest.raises(CheckpointError, match="--fresh"):
+        _checkpoint(t2i.build_text2image_gan(TINY, TEXT_DIM), tmp_path).restore()
+    assert weights.exists() and ck.pointer.exists()
+    ck.pointer.write_text("{not json")
+    with pytest.raises(CheckpointError, match="latest.json"):
+        ck.restore()
+
+
+def test_only_the_newest_checkpoints_are_kept(tmp_path):
+    a = t2i.build_text2image_gan(TINY, TEXT_DIM)
+    ck = _checkpoint(a, tmp_path)
+    for epoch in range(1, 5):
+        ck.save(epoch)
+    assert sorted(p.name for p in tmp_path.glob("epoch-*")) == ["epoch-0003", "epoch-0004"]
+    assert json.loads(ck.pointer.read_text())["epoch"] == 4
+
+
+# ----------------------------------------------------------------- distribution
+@pytest.mark.slow
+def test_trains_under_mirrored_strategy_on_two_logical_cpus():
+    script = textwrap.dedent("""
+        import numpy as np, tensorflow as tf
+        cpu = tf.config.list_physical_devices("CPU")[0]
+        tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+        from course_lib import text2image as t2i
+        strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+        cfg = t2i.get_config("quick", g_filters=16, d_filters=8, d_features=16, batch_size=16,
+                             latent_dim=8, text_proj_dim=8)
+        with strategy.scope():
+            gan = t2i.build_text2image_gan(cfg, 6)
+        before = [w.numpy().copy() for w in gan.generator.trainable_weights]
+        rng = np.random.default_rng(0)
+        ds = t2i.caption_dataset(rng.integers(0, 255, (64, 28, 28)).astype(np.uint8),
+                                 rng.normal(size=(64, 2, 6)).astype(np.float32), 16)
+        hist = gan.fit(ds, epochs=2, verbose=0).history
+        changed = any(not np.allclose(a, b.numpy()) for a, b in zip(before, gan.generator.trainable_weights))
+        print("REPLICAS", strategy.num_replicas_in_sync, "FINITE", all(np.isfinite(hist["d_loss"] + hist["g_loss"])),
+              "CHANGED", changed)
+    """)
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=600)
+    assert "REPLICAS 2 FINITE True CHANGED True" in proc.stdout, proc.stdout + proc.stderr[-3000:]
