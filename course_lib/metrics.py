@@ -1,0 +1,176 @@
+"""Judging generated digits with the Week 3 classifier.
+
+A GAN has no accuracy to report, so we ask a trained digit classifier
+(``course_lib.cnn.load_digit_classifier()``) what it sees:
+
+* **confidence**: the classifier's top probability. Recognisable digits get a high
+  one; blobs get a low one.
+* **class histogram**: how often each digit is drawn. A healthy generator draws all
+  ten about equally often; a *mode-collapsed* one draws a few classes, or one.
+* **Fréchet classifier distance** (FCD): the Fréchet distance between Gaussians fitted
+  to the classifier's ``features`` layer on real and on generated digits, the idea
+  of the FID with our own classifier in place of Inception. Lower is better; it
+  sees both quality and variety.
+
+Images passed in are GAN outputs in [-1, 1] unless ``value_range=(0, 1)`` is given.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+CONFIDENT = 0.9  # the course's threshold for a "recognisable" digit
+NUM_CLASSES = 10
+
+
+def _to_unit(images, value_range) -> np.ndarray:
+    """Images -> float32 NHWC in [0, 1] (what the classifier takes), with a clear error if off-range."""
+    x = np.asarray(images, dtype=np.float32)
+    if x.ndim == 3:
+        x = x[..., None]
+    if x.ndim != 4 or len(x) == 0:
+        raise ValueError(f"expected a non-empty batch of images (N, H, W[, C]), got shape {np.shape(images)}")
+    lo, hi = value_range
+    if x.min() < lo - 1e-3 or x.max() > hi + 1e-3:
+        raise ValueError(f"images should be in [{lo}, {hi}], found values in [{x.min():.3g}, {x.max():.3g}]: "
+                         "pass value_range=(0, 1) for [0, 1] images, or scale 0-255 images first")
+    return np.clip((x - lo) / (hi - lo), 0.0, 1.0)
+
+
+def predict_probs(classifier, images, *, value_range=(-1, 1), batch_size: int = 256) -> np.ndarray:
+    """Class probabilities ``(N, classes)`` from ``classifier`` (which takes [0, 1] images)."""
+    x = _to_unit(images, value_range)
+    return np.asarray(classifier.predict(x, batch_size=batch_size, verbose=0), dtype=np.float64)
+
+
+@dataclass
+class DigitJudgement:
+    """What the classifier makes of a batch of generated digits."""
+
+    counts: np.ndarray          # how many images per predicted class (all images)
+    confident_counts: np.ndarray  # the same, counting only confident predictions
+    confident_share: float      # share of images whose top probability exceeds the threshold
+    mean_confidence: float      # mean top probability
+    classes_present: int        # classes with at least one confident image
+    threshold: float
+
+    @property
+    def n(self) -> int:
+        return int(self.counts.sum())
+
+    @property
+    def class_shares(self) -> np.ndarray:
+        return self.counts / max(1, self.n)
+
+    @property
+    def largest_class_share(self) -> float:
+        """Share of the most frequent class: 0.1 for a perfect balance of ten, 1.0 for total collapse."""
+        return float(self.class_shares.max())
+
+    def summary(self) -> str:
+        return (f"{self.confident_share:.0%} of {self.n} digits classified with confidence > {self.threshold:g}; "
+                f"mean confidence {self.mean_confidence:.2f}; {self.classes_present} of {len(self.counts)} "
+                f"classes present; the most common class is {self.largest_class_share:.0%} of the digits")
+
+
+def judge_probs(probs, *, threshold: float = CONFIDENT) -> DigitJudgement:
+    """Summarise class probabilities ``(N, classes)`` into a ``DigitJudgement``."""
+    p = np.asarray(probs, dtype=np.float64)
+    if p.ndim != 2 or len(p) == 0:
+        raise ValueError(f"expected probabilities shaped (N, classes), got {p.shape}")
+    if not 0 < threshold < 1:
+        raise ValueError(f"threshold should be in (0, 1), got {threshold}")
+    top, label = p.max(axis=1), p.argmax(axis=1)
+    confident = top > threshold
+    k = p.shape[1]
+    confident_counts = np.bincount(label[confident], minlength=k)
+    return DigitJudgement(counts=np.bincount(label, minlength=k), confident_counts=confident_counts,
+                          confident_share=float(confident.mean()), mean_confidence=float(top.mean()),
+                          classes_present=int((confident_counts > 0).sum()), threshold=threshold)
+
+
+def judge_digits(images, classifier, *, threshold: float = CONFIDENT, value_range=(-1, 1)) -> DigitJudgement:
+    """Classify generated digits and summarise: confidence, histogram, classes present."""
+    return judge_probs(predict_probs(classifier, images, value_range=value_range), threshold=threshold)
+
+
+def plot_class_histogram(judgement: DigitJudgement, *, ax=None, title: str | None = None, label: str | None = None):
+    """Bars of the share of each predicted class; the darker part of a bar is the confident share."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5, 3))
+    k, n = len(judgement.counts), max(1, judgement.n)
+    classes = np.arange(k)
+    ax.bar(classes, judgement.counts / n, color="tab:blue", alpha=0.35, label="all")
+    ax.bar(classes, judgement.confident_counts / n, color="tab:blue",
+           label=f"confidence > {judgement.threshold:g}")
+    ax.axhline(1 / k, color="gray", ls="--", lw=1, label="even share")
+    ax.set_xticks(classes)
+    ax.set_xlabel("predicted digit")
+    ax.set_ylabel("share of generated digits")
+    ax.set_title(title or label or f"{judgement.confident_share:.0%} confident, "
+                 f"{judgement.classes_present} classes")
+    ax.legend(fontsize=7)
+    return ax.figure
+
+
+# ------------------------------------------------------------------ Fréchet distance
+def classifier_features(classifier, images, *, layer: str = "features", value_range=(-1, 1),
+                        batch_size: int = 256) -> np.ndarray:
+    """Activations of ``classifier``'s layer named ``layer`` (the Week 3 CNN's last hidden layer)."""
+    import keras
+
+    try:
+        feature_layer = classifier.get_layer(layer)
+    except ValueError as err:
+        names = ", ".join(lyr.name for lyr in classifier.layers)
+        raise ValueError(f"the classifier has no layer named {layer!r} (it has: {names})") from err
+    extractor = keras.Model(classifier.inputs, feature_layer.output)
+    x = _to_unit(images, value_range)
+    return np.asarray(extractor.predict(x, batch_size=batch_size, verbose=0), dtype=np.float64)
+
+
+def frechet_distance(mu1, sigma1, mu2, sigma2) -> float:
+    """Fréchet distance between N(mu1, sigma1) and N(mu2, sigma2):
+    ``|mu1 - mu2|^2 + trace(sigma1 + sigma2 - 2 (sigma1 sigma2)^(1/2))``."""
+    from scipy import linalg
+
+    mu1, mu2 = np.atleast_1d(mu1).astype(np.float64), np.atleast_1d(mu2).astype(np.float64)
+    s1, s2 = np.atleast_2d(sigma1).astype(np.float64), np.atleast_2d(sigma2).astype(np.float64)
+    if mu1.shape != mu2.shape or s1.shape != s2.shape or s1.shape != (len(mu1), len(mu1)):
+        raise ValueError(f"means and covariances do not fit together: {mu1.shape}, {mu2.shape}, "
+                         f"{s1.shape}, {s2.shape}")
+    covmean, _ = linalg.sqrtm(s1 @ s2, disp=False)
+    if not np.isfinite(covmean).all():
+        # a nearly singular product: nudge both covariances, as the FID reference code does
+        eps = np.eye(len(mu1)) * 1e-6
+        covmean = linalg.sqrtm((s1 + eps) @ (s2 + eps))
+    covmean = np.real(covmean)
+    return float(max(0.0, np.sum((mu1 - mu2) ** 2) + np.trace(s1 + s2 - 2 * covmean)))
+
+
+def feature_statistics(features) -> tuple[np.ndarray, np.ndarray]:
+    f = np.asarray(features, dtype=np.float64)
+    if f.ndim != 2 or len(f) < 2:
+        raise ValueError(f"need at least 2 feature vectors shaped (N, D), got {f.shape}")
+    return f.mean(axis=0), np.cov(f, rowvar=False)
+
+
+def frechet_classifier_distance(real_images, fake_images, classifier, *, real_range=(0, 1), fake_range=(-1, 1),
+                                layer: str = "features") -> float:
+    """FCD between real digits (default [0, 1], as loaded) and generated ones (default [-1, 1]).
+
+    Use the same number of images on both sides (a few thousand for stable numbers);
+    compare FCDs only when computed with the same classifier and sample sizes.
+    """
+    real = classifier_features(classifier, real_images, layer=layer, value_range=real_range)
+    fake = classifier_features(classifier, fake_images, layer=layer, value_range=fake_range)
+    return frechet_distance(*feature_statistics(real), *feature_statistics(fake))
+
+
+__all__ = [
+    "CONFIDENT", "DigitJudgement", "classifier_features", "feature_statistics", "frechet_classifier_distance",
+    "frechet_distance", "judge_digits", "judge_probs", "plot_class_histogram", "predict_probs",
+]

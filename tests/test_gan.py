@@ -1,0 +1,398 @@
+"""course_lib.gan and course_lib.gan_callbacks: losses, builders, the GAN model, checkpoints and resuming."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+keras = pytest.importorskip("keras")
+
+from course_lib import gan as G  # noqa: E402
+from course_lib import gan_callbacks as GC  # noqa: E402
+from course_lib.checkpoints import CheckpointError  # noqa: E402
+
+SMALL = (8, 8, 1)
+
+
+def _sigmoid(x):
+    return 1 / (1 + np.exp(-np.asarray(x, np.float64)))
+
+
+# ============================================================================ losses
+def test_label_convention_real_is_one_fake_is_zero():
+    confident_right = G.discriminator_loss([[8.0], [6.0]], [[-8.0], [-6.0]])
+    confident_wrong = G.discriminator_loss([[-8.0], [-6.0]], [[8.0], [6.0]])
+    assert float(confident_right) < 0.01 < 10 < float(confident_wrong)
+    assert G.REAL_LABEL == 1.0 and G.FAKE_LABEL == 0.0
+    # the generator wins (low loss) when D calls its images real
+    assert float(G.generator_loss([[8.0]])) < 0.01 < 5 < float(G.generator_loss([[-8.0]]))
+
+
+def test_losses_match_keras_and_the_formulas():
+    rng = np.random.default_rng(0)
+    real, fake = rng.normal(size=(16, 1)) * 3, rng.normal(size=(16, 1)) * 3
+    bce = keras.losses.BinaryCrossentropy(from_logits=True)
+    d = float(G.discriminator_loss(real, fake))
+    assert d == pytest.approx(float(bce(np.ones_like(real), real)) + float(bce(np.zeros_like(fake), fake)), rel=1e-5)
+    p_real, p_fake = _sigmoid(real), _sigmoid(fake)
+    by_hand = -np.mean(np.log(p_real)) - np.mean(np.log(1 - p_fake))
+    assert d == pytest.approx(by_hand, rel=1e-5)
+    assert float(G.value_function(real, fake)) == pytest.approx(-by_hand, rel=1e-5)
+    assert float(G.generator_loss(fake)) == pytest.approx(-np.mean(np.log(p_fake)), rel=1e-5)
+    assert float(G.generator_loss(fake, saturating=True)) == pytest.approx(np.mean(np.log(1 - p_fake)), rel=1e-5)
+    smoothed = float(G.discriminator_loss(real, fake, real_label=0.9))
+    expected = -np.mean(0.9 * np.log(p_real) + 0.1 * np.log(1 - p_real)) - np.mean(np.log(1 - p_fake))
+    assert smoothed == pytest.approx(expected, rel=1e-5)
+
+
+def test_losses_are_finite_for_extreme_logits_and_per_example_shapes():
+    huge = np.array([[1e4], [-1e4]], np.float32)
+    assert np.isfinite(float(G.discriminator_loss(huge, huge)))
+    assert np.isfinite(float(G.generator_loss(huge, saturating=True)))
+    per = G.discriminator_loss(np.zeros((5, 1)), np.zeros((5, 1)), per_example=True)
+    assert tuple(per.shape) == (5,)
+    np.testing.assert_allclose(np.asarray(per), 2 * np.log(2), rtol=1e-6)
+    # spatial logits (e.g. a patch discriminator) are averaged per example
+    assert tuple(G.bce_with_logits(1.0, np.zeros((3, 4, 4, 1))).shape) == (3,)
+    with pytest.raises(ValueError, match="batch axis"):
+        G.bce_with_logits(1.0, 0.0)
+
+
+def test_saturating_loss_gradient_vanishes_when_d_rejects_fakes():
+    import tensorflow as tf
+
+    logits = tf.constant([[-6.0]])  # D(G(z)) ~ 0.0025: D confidently rejects the fake
+    grads = []
+    for saturating in (True, False):
+        with tf.GradientTape() as tape:
+            tape.watch(logits)
+            loss = G.generator_loss(logits, saturating=saturating)
+        grads.append(abs(float(tape.gradient(loss, logits)[0, 0])))
+    assert grads[0] < 0.01 < 0.9 < grads[1]
+
+
+# ============================================================================ builders
+def test_mlp_builders_layer_types_shapes_and_ranges():
+    g, d = G.build_mlp_generator(), G.build_mlp_discriminator()
+    dense = [layer.units for layer in g.layers if isinstance(layer, keras.layers.Dense)]
+    assert dense == [256, 512, 1024, 784]
+    assert g.input_shape == (None, 100) and g.output_shape == (None, 28, 28, 1)
+    assert sum(isinstance(layer, keras.layers.LeakyReLU) for layer in g.layers) == 3
+    assert [layer.units for layer in d.layers if isinstance(layer, keras.layers.Dense)] == [1024, 512, 256, 1]
+    assert sum(isinstance(layer, keras.layers.Dropout) for layer in d.layers) == 3
+    images = g(G.sample_noise(8, 100) * 20)
+    assert np.abs(np.asarray(images)).max() <= 1.0, "generator output should be in [-1, 1] (tanh)"
+    assert d(images).shape == (8, 1)
+
+
+def test_dcgan_builders():
+    g = G.build_dcgan_generator(16, (32, 16))
+    d = G.build_dcgan_discriminator(filters=(8, 16))
+    types = [type(layer).__name__ for layer in g.layers]
+    assert types.count("Conv2DTranspose") == 2 and types.count("BatchNormalization") == 2 and "ReLU" in types
+    assert g.output_shape == (None, 28, 28, 1)
+    assert [layer.strides for layer in d.layers if isinstance(layer, keras.layers.Conv2D)] == [(2, 2), (2, 2)]
+    assert any(isinstance(layer, keras.layers.BatchNormalization) for layer in d.layers)
+    assert any(isinstance(layer, keras.layers.LeakyReLU) for layer in d.layers)
+    images = np.asarray(g(G.sample_noise(4, 16), training=False))
+    assert images.min() >= -1 and images.max() <= 1
+    assert d.output_shape == (None, 1)
+    with_std = G.build_dcgan_discriminator(filters=(8, 16), minibatch_std=True)
+    assert with_std.get_layer("minibatch_std").output.shape[-1] == 9
+    assert G.build_dcgan_generator(8, (8, 4, 2), image_shape=(32, 32, 3)).output_shape == (None, 32, 32, 3)
+    with pytest.raises(ValueError, match="doublings"):
+        G.build_dcgan_generator(8, (8, 4, 2))  # 28 is not divisible by 8
+    with pytest.raises(ValueError, match="latent_dim"):
+        G.build_dcgan_generator(0)
+
+
+@pytest.mark.parametrize("cond_dim", [1, 10, 300])
+def test_conditional_builders_take_any_condition_size(cond_dim):
+    g = G.build_conditional_generator(12, cond_dim, filters=(16, 8))
+    d = G.build_conditional_discriminator(cond_dim, filters=(8, 16))
+    z, cond = G.sample_noise(3, 12), np.random.default_rng(0).normal(size=(3, cond_dim)).astype("float32")
+    images = np.asarray(g([z, cond], training=False))
+    assert images.shape == (3, 28, 28, 1) and np.abs(images).max() <= 1
+    assert d([images, cond], training=False).shape == (3, 1)
+    assert [t.name for t in g.inputs] == ["z", "cond"] and [t.name for t in d.inputs] == ["image", "cond"]
+    # the condition reaches the output: another condition, another image
+    other = np.asarray(g([z, cond + 3.0], training=False))
+    assert np.abs(other - images).max() > 1e-4
+    assert d.get_layer("cond_tiled").output.shape[1:3] == d.get_layer("conv2_leaky").output.shape[1:3]
+
+
+# ============================================================================ the GAN model
+def _tiny_gan(**kwargs):
+    g = G.build_mlp_generator(4, (16,), image_shape=SMALL)
+    d = G.build_mlp_discriminator(SMALL, (16,), dropout=0.0)
+    gan = G.GAN(g, d, **kwargs)
+    gan.compile(keras.optimizers.Adam(1e-3), keras.optimizers.Adam(1e-3))
+    return gan
+
+
+def _real(n=32, seed=0):
+    return np.random.default_rng(seed).uniform(-1, 1, (n,) + SMALL).astype("float32")
+
+
+def _snapshot(model):
+    return [w.numpy().copy() for w in model.trainable_weights]
+
+
+def _changed(before, model):
+    return any(not np.array_equal(a, b.numpy()) for a, b in zip(before, model.trainable_weights))
+
+
+def test_d_step_changes_only_d_and_g_step_only_g():
+    gan = _tiny_gan()
+    g0, d0 = _snapshot(gan.generator), _snapshot(gan.discriminator)
+    loss, d_real, d_fake = gan.d_step(_real())
+    assert np.isfinite(float(loss)) and 0 <= float(d_real) <= 1 and 0 <= float(d_fake) <= 1
+    assert _changed(d0, gan.discriminator), "the discriminator step should update D"
+    assert not _changed(g0, gan.generator), "the discriminator step must not update G"
+    d1 = _snapshot(gan.discriminator)
+    assert np.isfinite(float(gan.g_step(32)))
+    assert _changed(g0, gan.generator), "the generator step should update G"
+    assert not _changed(d1, gan.discriminator), "the generator step must not update D"
+
+
+def test_discriminator_learns_real_from_fake_on_a_fixed_batch():
+    gan = _tiny_gan()
+    real = _real()
+    first = float(gan.d_step(real)[0])
+    for _ in range(30):
+        last = float(gan.d_step(real)[0])
+    assert last < first
+
+
+def test_fit_reports_finite_losses_and_tricks_are_accepted():
+    gan = _tiny_gan(real_label=0.9, instance_noise=0.1)
+    hist = gan.fit(_real(64), batch_size=16, epochs=2, verbose=0).history
+    assert set(hist) >= {"d_loss", "g_loss", "d_real", "d_fake"}
+    assert all(np.isfinite(v).all() for v in hist.values())
+    assert gan.generate(n=5).shape == (5,) + SMALL
+    # integer labels in a (x, y) dataset are ignored by an unconditional GAN
+    gan.fit(_real(32), np.arange(32), batch_size=16, epochs=1, verbose=0)
+
+
+def test_conditional_gan_trains_and_generates():
+    g = G.build_conditional_generator(8, 3, cond_proj_dim=4, filters=(8, 4))
+    d = G.build_conditional_discriminator(3, cond_proj_dim=4, filters=(4, 8))
+    gan = G.GAN(g, d)
+    gan.compile()
+    images = np.random.default_rng(0).uniform(-1, 1, (16, 28, 28, 1)).astype("float32")
+    cond = np.eye(3, dtype="float32")[np.arange(16) % 3]
+    hist = gan.fit(images, cond, batch_size=8, epochs=1, verbose=0).history
+    assert np.isfinite(hist["d_loss"][0])
+    assert gan.generate(cond=cond[:4]).shape == (4, 28, 28, 1)
+    with pytest.raises(ValueError, match="condition"):
+        gan.generate(n=4)
+
+
+def test_gan_rejects_bad_configurations():
+    g = G.build_mlp_generator(4, (8,), image_shape=SMALL)
+    with pytest.raises(ValueError, match="expects"):
+        G.GAN(g, G.build_mlp_discriminator((4, 4, 1), (8,)))
+    with pytest.raises(ValueError, match="inputs"):
+        G.GAN(g, G.build_conditional_discriminator(2))
+    with pytest.raises(ValueError, match="real_label"):
+        G.GAN(g, G.build_mlp_discriminator(SMALL, (8,)), real_label=0.0)
+    gan = G.GAN(g, G.build_mlp_discriminator(SMALL, (8,)))
+    shared = keras.optimizers.Adam()
+    with pytest.raises(ValueError, match="own optimizers"):
+        gan.compile(shared, shared)
+
+
+MIRRORED = textwrap.dedent("""
+    import numpy as np, tensorflow as tf
+    cpu = tf.config.list_physical_devices("CPU")[0]
+    tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+    import keras
+    from course_lib import gan as G
+
+    x = np.random.default_rng(0).uniform(-1, 1, (16, 4, 4, 1)).astype("float32")
+    weights = []
+    for strategy in (tf.distribute.get_strategy(), tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])):
+        keras.utils.set_random_seed(0)
+        with strategy.scope():
+            g = G.build_mlp_generator(4, (8,), image_shape=(4, 4, 1))
+            # G's output ignores z, so D's first step is the same whatever noise each device draws
+            g.get_layer("dense_1").kernel.assign(np.zeros((4, 8), "float32"))
+            d = G.build_mlp_discriminator((4, 4, 1), (8,), dropout=0.0)
+            gan = G.GAN(g, d)
+            gan.compile(keras.optimizers.SGD(0.5), keras.optimizers.SGD(0.5))
+        before = [w.numpy().copy() for w in d.weights]
+        hist = gan.fit(x, batch_size=16, epochs=1, shuffle=False, verbose=0).history
+        assert np.isfinite(hist["d_loss"][0]) and np.isfinite(hist["g_loss"][0])
+        weights.append([w.numpy() for w in d.weights])
+        step = max(np.abs(a - b).max() for a, b in zip(before, weights[-1]))
+        print(strategy.num_replicas_in_sync, "replicas, D moved by", step, "d_loss", hist["d_loss"][0])
+    diff = max(np.abs(a - b).max() for a, b in zip(*weights))
+    print("difference", diff)
+    assert diff < 1e-5, f"one device and two devices disagree by {diff}"
+""")
+
+
+def test_gan_under_mirrored_strategy_matches_one_device():
+    proc = subprocess.run([sys.executable, "-c", MIRRORED], capture_output=True, text=True, timeout=180)
+    assert proc.returncode == 0, proc.stdout + proc.stderr[-3000:]
+    assert "2 replicas" in proc.stdout
+
+
+# ============================================================================ callbacks
+def test_sample_grid_pngs_and_gif(tmp_path):
+    from PIL import Image
+
+    gan = _tiny_gan()
+    grid = GC.SampleGrid(tmp_path / "samples", n=6, ncols=3, scale=1)
+    gan.fit(_real(32), batch_size=16, epochs=3, verbose=0, callbacks=[grid])
+    pngs = sorted((tmp_path / "samples").glob("epoch-*.png"))
+    assert [p.name for p in pngs] == ["epoch-001.png", "epoch-002.png", "epoch-003.png"]
+    assert Image.open(pngs[0]).size == (3 * 9 + 1, 2 * 9 + 1)
+    gif = Image.open(grid.gif_path)
+    assert gif.n_frames == 3
+    # the same latent vectors each epoch: the frames differ only because G learned
+    assert len(grid.frames) == 3 and not np.array_equal(grid.frames[0][1], grid.frames[2][1])
+
+
+def test_tile_images_and_write_gif_errors(tmp_path):
+    sheet = GC.tile_images(-np.ones((5, 2, 2, 1)), ncols=2, pad=1)
+    assert sheet.shape == (3 * 3 + 1, 2 * 3 + 1) and sheet.dtype == np.uint8
+    assert sheet[1, 1] == 0, "-1 (a GAN's black) should map to pixel value 0"
+    with pytest.raises(ValueError, match="no frames"):
+        GC.write_gif([], tmp_path / "x.gif")
+    with pytest.raises(ValueError, match="grey images"):
+        GC.tile_images(np.zeros((2, 3)))
+
+
+def test_anneal_instance_noise():
+    gan = _tiny_gan(instance_noise=0.2)
+    seen = []
+
+    class Record(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            seen.append(float(self.model.instance_noise.numpy()))
+
+    gan.fit(_real(16), batch_size=16, epochs=3, verbose=0, callbacks=[GC.AnnealInstanceNoise(2), Record()])
+    np.testing.assert_allclose(seen, [0.2, 0.1, 0.0], atol=1e-6)
+
+
+# ============================================================================ checkpoints and resuming
+TRAIN_SCRIPT = textwrap.dedent("""
+    import sys, time
+    import keras, numpy as np
+    from course_lib import gan as G, gan_callbacks as GC
+
+    class Slow(keras.callbacks.Callback):  # keeps the run going long enough to be killed mid-way
+        def on_train_batch_end(self, batch, logs=None):
+            time.sleep(0.01)
+
+    keras.utils.set_random_seed(0)
+    g = G.build_mlp_generator(4, (16,), image_shape=(8, 8, 1))
+    d = G.build_mlp_discriminator((8, 8, 1), (16,), dropout=0.0)
+    gan = G.GAN(g, d)
+    gan.compile(keras.optimizers.Adam(1e-3), keras.optimizers.Adam(1e-3))
+    x = np.random.default_rng(0).uniform(-1, 1, (64, 8, 8, 1)).astype("float32")
+    GC.fit_resumable(gan, x, run_dir=sys.argv[1], epochs=500, batch_size=16, verbose=0, callbacks=[Slow()])
+""")
+STEPS_PER_EPOCH = 4  # 64 images in batches of 16
+
+
+def _resume_models():
+    keras.utils.set_random_seed(1)  # other initial weights: they must be replaced by the checkpoint's
+    g = G.build_mlp_generator(4, (16,), image_shape=(8, 8, 1))
+    d = G.build_mlp_discriminator((8, 8, 1), (16,), dropout=0.0)
+    gan = G.GAN(g, d)
+    gan.compile(keras.optimizers.Adam(1e-3), keras.optimizers.Adam(1e-3))
+    return gan
+
+
+def test_killed_run_resumes_from_its_checkpoint(tmp_path):
+    run_dir = tmp_path / "run"
+    pointer = run_dir / "checkpoints" / "latest.json"
+    proc = subprocess.Popen([sys.executable, "-c", TRAIN_SCRIPT, str(run_dir)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not pointer.exists():
+            assert proc.poll() is None, "the training run died before its first checkpoint:\n" + proc.stderr.read()
+            assert time.monotonic() < deadline, "no checkpoint appeared within 120 s"
+            time.sleep(0.05)
+        time.sleep(0.3)  # let it get into the next epoch
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == -signal.SIGKILL, "the run should have been killed, not finished"
+
+    info = json.loads(pointer.read_text())
+    saved_epoch = info["epoch"]
+    assert 1 <= saved_epoch < 500
+    assert info["step"] == saved_epoch * STEPS_PER_EPOCH
+
+    gan = _resume_models()
+    assert GC.restore_gan(gan, run_dir) == saved_epoch
+    assert int(gan.g_optimizer.iterations.numpy()) == saved_epoch * STEPS_PER_EPOCH
+    assert int(gan.d_optimizer.iterations.numpy()) == saved_epoch * STEPS_PER_EPOCH
+    # the restored weights are those in the checkpoint file
+    reference = G.build_mlp_generator(4, (16,), image_shape=(8, 8, 1))
+    reference.load_weights(run_dir / "checkpoints" / info["folder"] / "generator.weights.h5")
+    for a, b in zip(reference.weights, gan.generator.weights):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+
+    # carry on for one more epoch: it starts at the saved epoch and step, and the log is continuous
+    gan = _resume_models()
+    x = np.random.default_rng(0).uniform(-1, 1, (64, 8, 8, 1)).astype("float32")
+    history = GC.fit_resumable(gan, x, run_dir=run_dir, epochs=saved_epoch + 1, batch_size=16, verbose=0)
+    assert int(gan.g_optimizer.iterations.numpy()) == (saved_epoch + 1) * STEPS_PER_EPOCH
+    assert history.history["epoch"] == list(range(saved_epoch + 1))
+    assert json.loads(pointer.read_text())["epoch"] == saved_epoch + 1
+    # a finished run returns at once, without training
+    again = GC.fit_resumable(_resume_models(), x, run_dir=run_dir, epochs=saved_epoch + 1, batch_size=16, verbose=0)
+    assert len(again.history["d_loss"]) == saved_epoch + 1
+
+
+def _one_epoch_run(run_dir):
+    gan = _tiny_gan()
+    GC.fit_resumable(gan, _real(32), run_dir=run_dir, epochs=1, batch_size=16, verbose=0)
+    return gan
+
+
+def test_corrupt_pointer_gives_clear_error_and_keeps_the_run(tmp_path):
+    _one_epoch_run(tmp_path)
+    before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
+    (tmp_path / "checkpoints" / "latest.json").write_text("{not json")
+    with pytest.raises(CheckpointError, match="latest.json"):
+        GC.fit_resumable(_tiny_gan(), _real(32), run_dir=tmp_path, epochs=2, batch_size=16, verbose=0)
+    assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before
+
+
+def test_corrupt_weights_give_clear_error_and_keep_the_run(tmp_path):
+    _one_epoch_run(tmp_path)
+    weights = next((tmp_path / "checkpoints").glob("epoch-*/generator.weights.h5"))
+    weights.write_bytes(weights.read_bytes()[:100])  # truncated, as by a full disk
+    with pytest.raises(CheckpointError, match="cannot restore") as err:
+        GC.restore_gan(_tiny_gan(), tmp_path)
+    assert "fresh=True" in str(err.value)
+    assert weights.exists() and (tmp_path / "history.csv").exists()
+    # starting over is explicit
+    history = GC.fit_resumable(_tiny_gan(), _real(32), run_dir=tmp_path, epochs=1, batch_size=16, verbose=0,
+                               fresh=True)
+    assert len(history.history["d_loss"]) == 1
+
+
+def test_plot_gan_losses(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    fig = GC.plot_gan_losses({"d_loss": [1.3, 1.2], "g_loss": [0.8, 0.9], "d_real": [0.6, 0.6],
+                              "d_fake": [0.4, 0.4]}, save_to=tmp_path / "l.png")
+    assert len(fig.axes) == 2 and (tmp_path / "l.png").is_file()
+    with pytest.raises(ValueError, match="d_loss"):
+        GC.plot_gan_losses({"loss": [1.0]})
