@@ -239,8 +239,7 @@ STYLE_GROUPS = {
     "left": ["left", "leftward", "leftwards", "backward", "backwards", "backslanted"],
     "upright": ["upright", "straight", "vertical", "erect", "unslanted"],
     "right": ["right", "rightward", "rightwards", "forward", "forwards", "italic", "italics"],
-    "digit": ["digit", "number", "numeral"],
-}
+}  # No group for filler words ("digit", "number", "numeral"): a concept they all share would carry no information.
 CAPTION_LEXICON = {**DIGIT_GROUPS, **STYLE_GROUPS}
 
 
@@ -280,8 +279,10 @@ def build_caption_encoder(captions=None, *, quick: bool | None = None, seed: int
     if len(captions) > limit:
         captions = [captions[i] for i in rng.choice(len(captions), limit, replace=False)]
     general = load_lee_corpus() + ([] if quick else load_wiki_corpus())
+    # concept_weight=2: the lexicon's concept dimensions (digit, thickness, slant) outweigh the
+    # Word2Vec part, which mostly encodes the caption's wording, not what it asks for.
     encoder = SentenceEncoder(vector_size=64, lexicon=CAPTION_LEXICON if lexicon is None else lexicon,
-                              epochs=15 if quick else 20, min_count=2, seed=seed,
+                              concept_weight=2.0, epochs=15 if quick else 20, min_count=2, seed=seed,
                               workers=workers)
     encoder.fit(general + [tokenize(c) for c in captions])
     if verbose:

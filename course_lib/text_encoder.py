@@ -177,21 +177,27 @@ class SentenceEncoder:
                 raise TypeError(f"sentence {i} is a {type(sentence).__name__}, not a str")
             tokens = tokenize(sentence)
             if not tokens:
-                raise EmptyPromptError(f"prompt {i} ({_short(sentence)!r}) has no words: describe the digit, "
-                                       "e.g. 'a thick seven'")
+                raise EmptyPromptError(f"prompt {i} ({_short(sentence)!r}) has no words: it needs at least "
+                                       "one word or number")
             ids = [self.index_[t] for t in tokens if t in self.index_]
             unknown.update(dict.fromkeys(t for t in tokens if t not in self.index_))
             if not ids:
                 missing = list(dict.fromkeys(tokens))
                 raise NoKnownWordsError(f"prompt {i} ({_short(sentence)!r}) has no word the encoder knows "
                                         f"(unknown: {_word_list(missing, 10)}); the vocabulary has "
-                                        f"{len(self.vocab_):,} words, e.g. {_word_list(self.vocab_[:8])}")
+                                        f"{len(self.vocab_):,} words, e.g. {_word_list(self._example_words()[:8])}")
             out[i] = self._mean_vector(np.asarray(ids))
         if unknown:
             words = list(unknown)
             warnings.warn(UnknownWordsWarning(f"{len(words)} unknown word(s) ignored: {_word_list(words)}"),
                           stacklevel=2)
         return out
+
+    def _example_words(self) -> list[str]:
+        # The lexicon's words say most about what a prompt should contain; words before numerals.
+        if self.lexicon:
+            return sorted((words[0] for words in self.lexicon.values()), key=str.isdigit)
+        return self.vocab_
 
     def _mean_vector(self, ids: np.ndarray) -> np.ndarray:
         # Count each distinct word once, so a 100,000-word prompt costs no more memory than its vocabulary.
