@@ -1,7 +1,7 @@
 """How good is the sentence encoder the final project uses? Prints its word-similarity and paraphrase figures.
 
     nice python bench/bench_text_encoder.py                 # the quick encoder (Lee news + captions)
-    nice python bench/bench_text_encoder.py --preset full   # adds the Wikipedia sample (about a minute)
+    nice python bench/bench_text_encoder.py --preset full   # adds the Wikipedia sample (1-2 minutes)
 
 Figures:
 
@@ -103,7 +103,8 @@ def main(argv=None) -> int:
     for name, enc in rows:
         acc = paraphrase_accuracy(enc, captions, labels, prompts, truth)
         print(f"  {name:<13} digit {acc['digit']:.1%}   thickness {acc['thickness']:.1%}   slant {acc['slant']:.1%}")
-    pairs = [("fat", "thick"), ("fat", "thin"), ("7", "seven"), ("7", "eight"), ("skinny", "thin"), ("erect", "upright")]
+    pairs = [("fat", "thick"), ("fat", "thin"), ("7", "seven"), ("7", "eight"), ("skinny", "thin"),
+             ("erect", "upright")]
     print("cosine      " + "   ".join(f"{a}~{b} {encoder.similarity(a, b):+.2f}" for a, b in pairs))
     return 0
 

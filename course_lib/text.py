@@ -18,6 +18,7 @@ from __future__ import annotations
 import bz2
 import re
 import unicodedata
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -261,7 +262,7 @@ def build_caption_encoder(captions=None, *, quick: bool | None = None, seed: int
     captioned-digits dataset, or :func:`caption_corpus` when ``None``), and
     :data:`CAPTION_LEXICON` ties synonyms together, so that unseen paraphrases ("a fat 7")
     land near trained ones ("a thick seven"). Quick mode fits in a few seconds on a CPU; full
-    mode (with Wikipedia) in about a minute. ``lexicon={}`` switches the lexicon off (for
+    mode (with Wikipedia) in one to two minutes. ``lexicon={}`` switches the lexicon off (for
     comparisons); ``workers > 1`` trains faster but no longer repeatably.
     """
     import time
@@ -270,25 +271,40 @@ def build_caption_encoder(captions=None, *, quick: bool | None = None, seed: int
 
     quick = is_quick() if quick is None else quick
     start = time.monotonic()
-    captions = caption_corpus(2000 if quick else 10000, seed=seed) if captions is None else [str(c) for c in captions]
-    if not captions:
+    if captions is None:
+        captions = caption_corpus(2000 if quick else 10000, seed=seed)
+    elif isinstance(captions, np.ndarray):
+        captions = captions.ravel()  # e.g. the dataset's (N, 5) caption array
+    tokenized = [tokenize(str(c)) for c in captions]
+    if not any(tokenized):
         raise ValueError("build_caption_encoder needs at least one caption (or None for generated ones)")
-    rng = np.random.default_rng(seed)
-    # Thousands of captions repeat a few dozen words; a sample teaches them as well and trains faster.
-    limit = 3000 if quick else 20000
-    if len(captions) > limit:
-        captions = [captions[i] for i in rng.choice(len(captions), limit, replace=False)]
+    tokenized = _sample_captions(tokenized, 3000 if quick else 20000, np.random.default_rng(seed))
     general = load_lee_corpus() + ([] if quick else load_wiki_corpus())
     # concept_weight=2: the lexicon's concept dimensions (digit, thickness, slant) outweigh the
     # Word2Vec part, which mostly encodes the caption's wording, not what it asks for.
     encoder = SentenceEncoder(vector_size=64, lexicon=CAPTION_LEXICON if lexicon is None else lexicon,
                               concept_weight=2.0, epochs=15 if quick else 20, min_count=2, seed=seed,
                               workers=workers)
-    encoder.fit(general + [tokenize(c) for c in captions])
+    encoder.fit(general + tokenized)
     if verbose:
         print(f"caption encoder: {len(encoder.vocab_):,} words, dim {encoder.dim}, "
-              f"{len(general)} general documents + {len(captions)} captions, {time.monotonic() - start:.1f} s")
+              f"{len(general)} general documents + {len(tokenized)} captions, {time.monotonic() - start:.1f} s")
     return encoder
+
+
+def _sample_captions(tokenized: list, limit: int, rng) -> list:
+    """At most about ``limit`` captions: thousands of them repeat a few dozen words, and a sample
+    teaches those as well and trains faster. Captions are added back until every caption word
+    occurs at least twice (``min_count``), so no training caption has an unknown word."""
+    if len(tokenized) <= limit:
+        return tokenized
+    keep = set(rng.choice(len(tokenized), limit, replace=False).tolist())
+    seen = Counter(t for i in keep for t in tokenized[i])
+    for i, tokens in enumerate(tokenized):
+        if i not in keep and any(seen[t] < 2 for t in tokens):
+            keep.add(i)
+            seen.update(tokens)
+    return [tokenized[i] for i in sorted(keep)]
 
 
 # Re-exported at the bottom because text_encoder uses the tokenizer above.

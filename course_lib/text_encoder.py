@@ -146,7 +146,8 @@ class SentenceEncoder:
         if not hasattr(self, "vectors_"):
             from sklearn.exceptions import NotFittedError
 
-            raise NotFittedError("this SentenceEncoder is not fitted yet: call fit(corpus) or SentenceEncoder.load(path)")
+            raise NotFittedError("this SentenceEncoder is not fitted yet: "
+                                 "call fit(corpus) or SentenceEncoder.load(path)")
 
     # -------------------------------------------------------------- encoding
     def split_known(self, sentence: str) -> tuple[list[str], list[str]]:

@@ -58,7 +58,7 @@ def test_tokenize_splits_numbers_from_letters():
 
 def test_tokenize_non_ascii():
     assert T.tokenize("Café NAÏVE Straße") == ["cafe", "naive", "strasse"]
-    assert T.tokenize("ａ ｔｈｉｃｋ ７") == ["a", "thick", "7"], "full-width letters and digits should become plain ones"
+    assert T.tokenize("ａ ｔｈｉｃｋ ７") == ["a", "thick", "7"], "full-width characters should become plain ones"
     assert T.tokenize("привет мир") == ["привет", "мир"], "other alphabets are words too"
     assert T.tokenize("🙂 ✍️ → ★") == [], "emoji and symbols are not words"
 
@@ -341,3 +341,12 @@ def test_caption_encoder_knows_every_training_caption(caption_encoder, tmp_path)
     assert vectors.shape == (300, caption_encoder.dim) and np.isfinite(vectors).all()
     back = T.SentenceEncoder.load(caption_encoder.save(tmp_path / "captions.npz"))
     np.testing.assert_array_equal(back.encode(captions[:5]), vectors[:5])
+
+
+def test_caption_sample_keeps_rare_caption_words():
+    from course_lib.text import _sample_captions
+
+    tokenized = [["a", "thick", "seven"]] * 500 + [["a", "chubby", "seven"], ["a", "chubby", "one"]]
+    sample = _sample_captions(tokenized, 50, np.random.default_rng(0))
+    assert 50 <= len(sample) <= 52
+    assert sum(t.count("chubby") for t in sample) == 2, "a word in two captions must survive min_count=2"
