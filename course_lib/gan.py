@@ -20,6 +20,8 @@ Callbacks (sample grids, GIF, checkpoints) and resumable training live in
 """
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
+
 import keras
 import numpy as np
 from keras import layers, ops
@@ -163,7 +165,9 @@ def _downsampling_layers(filters, kernel_size, alpha, dropout, prefix=""):
     """One stride-2 convolution per entry; batch norm on all but the first (as in DCGAN)."""
     out = []
     for i, f in enumerate(filters, start=1):
-        out.append(layers.Conv2D(f, kernel_size, strides=2, padding="same", use_bias=i == 1,
+        # no bias: batch norm follows, or (first layer) TensorFlow's graph optimiser fails to fuse
+        # bias + LeakyReLU in the gradient and logs a scary, harmless error on every run
+        out.append(layers.Conv2D(f, kernel_size, strides=2, padding="same", use_bias=False,
                                  name=f"{prefix}conv{i}"))
         if i > 1:
             out.append(layers.BatchNormalization(name=f"{prefix}conv{i}_bn"))
@@ -271,9 +275,76 @@ def build_conditional_discriminator(cond_dim: int, *, image_shape=IMAGE_SHAPE, c
     proj = _leaky(alpha, "cond_leaky")(layers.Dense(cond_proj_dim, name="cond_projection")(cond))
     tiled = layers.UpSampling2D((fh, fw), name="cond_tiled")(layers.Reshape((1, 1, cond_proj_dim))(proj))
     h = layers.Concatenate(name="image_and_cond")([h, tiled])
-    h = _leaky(alpha, "joint_leaky")(layers.Conv2D(filters[-1], 1, name="joint_conv")(h))
+    h = _leaky(alpha, "joint_leaky")(layers.Conv2D(filters[-1], 1, use_bias=False, name="joint_conv")(h))
     logit = layers.Dense(1, name="logit")(layers.Flatten(name="flatten")(h))
     return keras.Model([image, cond], logit, name=name)
+
+
+# ============================================================================ configuration
+@dataclass(frozen=True)
+class DCGANConfig:
+    """The Week 6 DCGAN's architecture and training settings; presets side by side below."""
+
+    latent_dim: int = 100
+    g_filters: tuple = (128, 64)   # channels at 7x7, then at 14x14
+    d_filters: tuple = (64, 128)   # channels at 14x14, then at 7x7
+    batch_size: int = 64
+    num_epochs: int = 40
+    lr_g: float = 2e-4
+    lr_d: float = 2e-4             # TTUR: a larger rate for D than for G
+    beta_1: float = 0.5
+    real_label: float = 1.0        # 0.9: one-sided label smoothing
+    instance_noise: float = 0.0
+    minibatch_std: bool = False
+    d_dropout: float = 0.0
+    train_subset: int | None = None  # train on this many images only
+
+    @classmethod
+    def for_mode(cls, **overrides) -> "DCGANConfig":
+        """The preset of the current run mode (see ``course_lib.runtime``), with field overrides."""
+        from dataclasses import replace
+
+        from course_lib.runtime import is_quick
+
+        return replace(DCGAN_PRESETS["quick" if is_quick() else "full"], **overrides)
+
+    def summary(self) -> str:
+        return ", ".join(f"{k}={v}" for k, v in asdict(self).items())
+
+
+# Quick: a smaller network on 2,000 digits for a few epochs (CI, grading, a laptop). Full: the real run.
+DCGAN_PRESETS = {
+    "quick": DCGANConfig(g_filters=(64, 32), d_filters=(32, 64), num_epochs=3, train_subset=2000),
+    "full": DCGANConfig(),
+}
+
+
+def build_dcgan(config: DCGANConfig | None = None):
+    """G, D and a compiled ``GAN`` from a ``DCGANConfig``, built in the current strategy's scope."""
+    import tensorflow as tf
+
+    config = config or DCGANConfig.for_mode()
+    with tf.distribute.get_strategy().scope():
+        g = build_dcgan_generator(config.latent_dim, config.g_filters)
+        d = build_dcgan_discriminator(filters=config.d_filters, minibatch_std=config.minibatch_std,
+                                      dropout=config.d_dropout)
+        gan = GAN(g, d, real_label=config.real_label, instance_noise=config.instance_noise)
+        gan.compile(d_optimizer=keras.optimizers.Adam(config.lr_d, beta_1=config.beta_1),
+                    g_optimizer=keras.optimizers.Adam(config.lr_g, beta_1=config.beta_1))
+    return gan
+
+
+def training_images(images, config: DCGANConfig | None = None, *, seed: int = 0) -> np.ndarray:
+    """[0, 1] images -> the GAN's [-1, 1] training set, subsampled to ``config.train_subset``."""
+    from course_lib.data import to_tanh_range
+
+    x = np.asarray(images, dtype=np.float32)
+    if x.size and (x.min() < 0 or x.max() > 1):
+        raise ValueError(f"expected images in [0, 1] as loaded by course_lib.data, found [{x.min():.3g}, {x.max():.3g}]")
+    subset = config.train_subset if config is not None else None
+    if subset is not None and subset < len(x):
+        x = x[np.random.default_rng(seed).choice(len(x), subset, replace=False)]
+    return to_tanh_range(x)
 
 
 # ============================================================================ the GAN model
@@ -456,7 +527,7 @@ class GAN(keras.Model):
 
 
 __all__ = [
-    "FAKE_LABEL", "GAN", "IMAGE_SHAPE", "MinibatchStdDev", "REAL_LABEL", "bce_with_logits",
+    "DCGANConfig", "DCGAN_PRESETS", "FAKE_LABEL", "GAN", "build_dcgan", "training_images", "IMAGE_SHAPE", "MinibatchStdDev", "REAL_LABEL", "bce_with_logits",
     "build_conditional_discriminator", "build_conditional_generator", "build_dcgan_discriminator",
     "build_dcgan_generator", "build_mlp_discriminator", "build_mlp_generator", "discriminator_loss",
     "generator_loss", "sample_noise", "value_function",
