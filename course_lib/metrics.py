@@ -16,6 +16,7 @@ Images passed in are GAN outputs in [-1, 1] unless ``value_range=(0, 1)`` is giv
 """
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -142,7 +143,10 @@ def frechet_distance(mu1, sigma1, mu2, sigma2) -> float:
     if mu1.shape != mu2.shape or s1.shape != s2.shape or s1.shape != (len(mu1), len(mu1)):
         raise ValueError(f"means and covariances do not fit together: {mu1.shape}, {mu2.shape}, "
                          f"{s1.shape}, {s2.shape}")
-    covmean, _ = linalg.sqrtm(s1 @ s2, disp=False)
+    with warnings.catch_warnings():
+        # dead ReLU features make the covariances singular; the result is still usable (checked below)
+        warnings.simplefilter("ignore", linalg.LinAlgWarning)
+        covmean, _ = linalg.sqrtm(s1 @ s2, disp=False)
     if not np.isfinite(covmean).all():
         # a nearly singular product: nudge both covariances, as the FID reference code does
         eps = np.eye(len(mu1)) * 1e-6
