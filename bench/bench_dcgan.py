@@ -38,6 +38,7 @@ def main(argv=None) -> int:
     parser.add_argument("--instance-noise", type=float, default=None)
     parser.add_argument("--d-dropout", type=float, default=None)
     parser.add_argument("--g-filters", type=int, nargs="+", default=None, help="e.g. 256 128")
+    parser.add_argument("--augment-shift", type=int, default=None, help="shift D's inputs by up to N pixels")
     parser.add_argument("--minibatch-std", action="store_true", help="add a minibatch-std channel to D")
     parser.add_argument("--run-dir", default=None, help="checkpoints here, resumed if present (default: a temp dir)")
     parser.add_argument("--fresh", action="store_true", help="ignore checkpoints in --run-dir")
@@ -57,7 +58,7 @@ def main(argv=None) -> int:
     overrides = {"num_epochs": args.epochs, "train_subset": args.train_subset, "lr_d": args.lr_d,
                  "lr_g": args.lr_g, "real_label": args.real_label, "instance_noise": args.instance_noise,
                  "d_dropout": args.d_dropout, "g_filters": tuple(args.g_filters) if args.g_filters else None,
-                 "minibatch_std": args.minibatch_std or None}
+                 "minibatch_std": args.minibatch_std or None, "augment_shift": args.augment_shift}
     config = dataclasses.replace(config, **{k: v for k, v in overrides.items() if v is not None})
     print(f"preset {args.preset}: {config.summary()}")
     x = G.training_images(data.x_train, config, seed=args.seed)

@@ -89,6 +89,8 @@ def test_judge_digits_converts_gan_range(tiny_classifier):
     np.testing.assert_array_equal(j01.counts, j.counts)
     with pytest.raises(ValueError, match=r"should be in \[-1, 1\]"):
         M.judge_digits(images * 255, tiny_classifier)
+    with pytest.raises(ValueError, match="look like \\[0, 1\\] images"):
+        M.judge_digits((images + 1) / 2, tiny_classifier)
 
 
 def test_frechet_classifier_distance(tiny_classifier):
