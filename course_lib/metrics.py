@@ -121,6 +121,17 @@ def judge_digits(images, classifier, *, threshold: float = CONFIDENT, value_rang
     return judge_probs(predict_probs(classifier, images, value_range=value_range), threshold=threshold)
 
 
+def label_agreement(images, labels, classifier, *, threshold: float = 0.0, value_range=(-1, 1)) -> float:
+    """Share of images that the classifier assigns to the digit they were asked for (a conditional
+    GAN's ``labels``), counting only predictions with confidence above ``threshold``."""
+    labels = np.asarray(labels).astype(int).ravel()
+    probs = predict_probs(classifier, images, value_range=value_range)
+    if len(labels) != len(probs):
+        raise ValueError(f"got {len(labels)} labels for {len(probs)} images")
+    hit = (probs.argmax(axis=1) == labels) & (probs.max(axis=1) > threshold)
+    return float(hit.mean())
+
+
 def plot_class_histogram(judgement: DigitJudgement, *, ax=None, title: str | None = None, label: str | None = None):
     """Bars of the share of each predicted class; the darker part of a bar is the confident share."""
     import matplotlib.pyplot as plt
@@ -201,5 +212,5 @@ def frechet_classifier_distance(real_images, fake_images, classifier, *, real_ra
 
 __all__ = [
     "CONFIDENT", "load_judge", "DigitJudgement", "classifier_features", "feature_statistics", "frechet_classifier_distance",
-    "frechet_distance", "judge_digits", "judge_probs", "plot_class_histogram", "predict_probs",
+    "frechet_distance", "judge_digits", "judge_probs", "label_agreement", "plot_class_histogram", "predict_probs",
 ]

@@ -235,13 +235,24 @@ MIRRORED = textwrap.dedent("""
     diff = max(np.abs(a - b).max() for a, b in zip(*weights))
     print("difference", diff)
     assert diff < 1e-5, f"one device and two devices disagree by {diff}"
+
+    # the conditional GAN (GAN-CLS mismatch term included) trains under the strategy too
+    with strategy.scope():
+        cgan = G.GAN(G.build_conditional_generator(4, 3, cond_proj_dim=4, filters=(4, 2)),
+                     G.build_conditional_discriminator(3, cond_proj_dim=4, filters=(2, 4)))
+        cgan.compile()
+    images = np.random.default_rng(1).uniform(-1, 1, (8, 28, 28, 1)).astype("float32")
+    cond = np.eye(3, dtype="float32")[np.arange(8) % 3]
+    chist = cgan.fit(images, cond, batch_size=8, epochs=1, verbose=0).history
+    assert np.isfinite(chist["d_loss"][0]) and np.isfinite(chist["g_loss"][0])
+    print("conditional under", strategy.num_replicas_in_sync, "replicas: ok")
 """)
 
 
 def test_gan_under_mirrored_strategy_matches_one_device():
     proc = subprocess.run([sys.executable, "-c", MIRRORED], capture_output=True, text=True, timeout=180)
     assert proc.returncode == 0, proc.stdout + proc.stderr[-3000:]
-    assert "2 replicas" in proc.stdout
+    assert "2 replicas" in proc.stdout and "conditional under 2 replicas: ok" in proc.stdout
 
 
 # ============================================================================ callbacks
@@ -396,3 +407,33 @@ def test_plot_gan_losses(tmp_path):
     assert len(fig.axes) == 2 and (tmp_path / "l.png").is_file()
     with pytest.raises(ValueError, match="d_loss"):
         GC.plot_gan_losses({"loss": [1.0]})
+
+
+# ============================================================================ config and augmentation
+def test_presets_and_build_dcgan(monkeypatch):
+    monkeypatch.setenv("COURSE_QUICK", "1")
+    quick = G.DCGANConfig.for_mode(num_epochs=2)
+    assert quick.num_epochs == 2 and quick.g_filters == G.DCGAN_PRESETS["quick"].g_filters
+    gan = G.build_dcgan(quick)
+    assert gan.generator.output_shape == (None, 28, 28, 1) and gan.latent_dim == quick.latent_dim
+    x = G.training_images(np.random.default_rng(0).uniform(0, 1, (10, 28, 28, 1)), quick)
+    assert x.min() >= -1 and x.max() <= 1 and x.min() < 0
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        G.training_images(np.full((2, 28, 28, 1), 255.0))
+
+
+def test_random_shift_moves_images_and_passes_gradients():
+    import tensorflow as tf
+
+    x = tf.constant(np.arange(2 * 6 * 6, dtype="float32").reshape(2, 6, 6, 1))
+    assert G.random_shift(x, 0) is x
+    shifted = G.random_shift(x, 2).numpy()
+    assert shifted.shape == (2, 6, 6, 1)
+    # every shifted pixel is either an original pixel of the same image or the fill value -1
+    for i in range(2):
+        assert set(shifted[i].ravel()) <= set(x.numpy()[i].ravel()) | {-1.0}
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        total = tf.reduce_sum(G.random_shift(x, 1))
+    grad = tape.gradient(total, x).numpy()
+    assert set(np.unique(grad)) <= {0.0, 1.0} and grad.sum() > 0

@@ -93,6 +93,15 @@ def test_judge_digits_converts_gan_range(tiny_classifier):
         M.judge_digits((images + 1) / 2, tiny_classifier)
 
 
+def test_label_agreement(tiny_classifier):
+    images = -np.ones((4, 28, 28, 1), np.float32)
+    images[:2, 0, 0, 0] = 1.0  # classified as 3 with confidence
+    assert M.label_agreement(images, [3, 3, 3, 3], tiny_classifier) == pytest.approx(0.5)
+    assert M.label_agreement(images, [3, 0, 3, 0], tiny_classifier, threshold=0.9) == pytest.approx(0.25)
+    with pytest.raises(ValueError, match="labels"):
+        M.label_agreement(images, [3], tiny_classifier)
+
+
 def test_frechet_classifier_distance(tiny_classifier):
     rng = np.random.default_rng(0)
     real = rng.uniform(0, 1, (64, 28, 28, 1)).astype(np.float32)
