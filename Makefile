@@ -14,7 +14,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 .PHONY: help venv demo test test-fast lab release autograde feedback clean
 
 help:
-	@echo "make demo       set up .venv, check the environment, draw the course digits"
+	@echo "make demo       set up .venv, check the machine, train the quick text2image model, draw and evaluate"
 	@echo "make test       set up .venv and run the whole test suite"
 	@echo "make lab        open JupyterLab with the course kernel"
 	@echo "make release    WEEK=week1_python  nbgrader: student version into release/"
@@ -31,9 +31,17 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
+DEMO_PROMPTS := "a thick, slanted seven" "a thin seven" "a bold 3 leaning left" "a fat two" \
+	"a skinny upright 1" "the digit zero" "a 4 that is slanted right" "an eight"
+
+# The main job: check the machine, look at the data, train the quick text2image model (or reuse
+# runs/text2image: training resumes and stops at the preset's epochs), draw prompts, evaluate.
 demo: venv
 	$(BIN)/course doctor
 	$(BIN)/course data show --out runs/demo/digits_per_class.png
+	$(BIN)/course train --config quick
+	$(BIN)/course generate $(DEMO_PROMPTS) -n 8 --out runs/demo/prompts
+	$(BIN)/course evaluate --json runs/demo/evaluation.json
 
 test: venv
 	$(BIN)/python -m pytest

@@ -39,7 +39,8 @@ def _checkpoint(run_dir: Path, gan) -> RunCheckpoint:
     )
 
 
-def _fit_encoder(captions: np.ndarray, *, quick: bool):
+def fit_caption_encoder(captions: np.ndarray, *, quick: bool):
+    """The Week 5 sentence encoder, fitted for these captions (the final project's text -> vector)."""
     from course_lib.text import build_caption_encoder
 
     return build_caption_encoder(list(captions.ravel()), quick=quick)
@@ -75,13 +76,20 @@ def _sample_callback(run_dir: Path, encoder, latent_dim: int):
     return SampleGrid()
 
 
-def _history_callback(run_dir: Path):
+def _history_callback(run_dir: Path, start_epoch: int):
     import keras
 
     path = run_dir / "history.csv"
 
     class AppendHistory(keras.callbacks.Callback):
         """Append one row per epoch, so a resumed run continues the same file."""
+
+        def on_train_begin(self, logs=None):
+            # a run killed after logging an epoch but before its checkpoint logged one row too many
+            if path.exists():
+                lines = path.read_text().splitlines()
+                kept = [lines[0]] + [ln for ln in lines[1:] if int(float(ln.split(",")[0])) <= start_epoch]
+                path.write_text("\n".join(kept) + "\n")
 
         def on_epoch_end(self, epoch, logs=None):
             new = not path.exists()
@@ -161,7 +169,7 @@ def train(run_dir=DEFAULT_RUN_DIR, config: t2i.Text2ImageConfig | None = None, *
     if encoder_path.exists():
         encoder = _load_encoder(encoder_path)
     else:
-        encoder = _fit_encoder(data["captions"][train_mask], quick=config.preset == "quick")
+        encoder = fit_caption_encoder(data["captions"][train_mask], quick=config.preset == "quick")
         encoder.save(encoder_path)
     vectors = encode_captions(encoder, captions)
     text_dim = vectors.shape[-1]
@@ -178,7 +186,7 @@ def train(run_dir=DEFAULT_RUN_DIR, config: t2i.Text2ImageConfig | None = None, *
     if start < config.num_epochs:
         dataset = t2i.caption_dataset(images, vectors, config.batch_size, seed=seed)
         gan.fit(dataset, epochs=config.num_epochs, initial_epoch=start, verbose=verbose,
-                callbacks=[_history_callback(run_dir), epoch_checkpoint_callback(checkpoint),
+                callbacks=[_history_callback(run_dir, start), epoch_checkpoint_callback(checkpoint),
                            _sample_callback(run_dir, encoder, config.latent_dim), *callbacks])
         gan.generator.save_weights(run_dir / "generator.weights.h5")
         import matplotlib.pyplot as plt

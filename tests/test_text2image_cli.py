@@ -1,0 +1,162 @@
+"""The final project's command line and run directory: generate, evaluate, resume, bad inputs."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytestmark = pytest.mark.slow
+COURSE = Path(sys.executable).parent / "course"
+TINY = dict(g_filters=16, d_filters=8, d_features=16, batch_size=32, latent_dim=8, text_proj_dim=8, max_images=256)
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory):
+    root = tmp_path_factory.mktemp("t2i")
+    values = dict(os.environ, COURSE_QUICK="1", MPLBACKEND="Agg", COURSE_DATA_DIR=str(root / "data"),
+                  KERAS_HOME=str(root / "keras"))
+    values.pop("COURSE_ALLOW_DOWNLOAD", None)
+    return root, values
+
+
+@pytest.fixture(scope="module")
+def trained_run(env):
+    """A one-epoch run on a small subset, trained in a subprocess like `course train` would."""
+    root, values = env
+    run_dir = root / "run"
+    script = f"""
+        from course_lib import text2image as t2i, text2image_run as run
+        run.train({str(run_dir)!r}, t2i.get_config("quick", num_epochs=1, **{TINY!r}), source="digits8x8", verbose=0)
+    """
+    proc = subprocess.run([sys.executable, "-c", textwrap.dedent(script)], env=values, capture_output=True,
+                          text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return run_dir
+
+
+def course(env, *args, timeout=600):
+    return subprocess.run([str(COURSE), *args], env=env[1], capture_output=True, text=True, timeout=timeout)
+
+
+def test_run_directory_has_what_training_promises(trained_run):
+    for name in ("config.json", "encoder.npz", "history.csv", "losses.png", "generator.weights.h5"):
+        assert (trained_run / name).is_file(), name
+    assert list((trained_run / "samples").glob("epoch-001.png"))
+    assert json.loads((trained_run / "checkpoints" / "latest.json").read_text())["epoch"] == 1
+
+
+def test_generate_writes_grid_and_npz_and_is_repeatable(env, trained_run, tmp_path):
+    args = ["generate", "a thick seven", "a thin 2", "--run-dir", str(trained_run), "-n", "3", "--seed", "4"]
+    first = course(env, *args, "--out", str(tmp_path / "a"))
+    assert first.returncode == 0, first.stderr[-2000:]
+    second = course(env, *args, "--out", str(tmp_path / "b.png"))
+    assert second.returncode == 0
+    a, b = np.load(tmp_path / "a.npz"), np.load(tmp_path / "b.npz")
+    assert a["images"].shape == (2, 3, 28, 28) and a["images"].dtype == np.uint8
+    assert list(a["prompts"]) == ["a thick seven", "a thin 2"]
+    np.testing.assert_array_equal(a["images"], b["images"])
+    assert (tmp_path / "a.png").read_bytes()[:4] == b"\x89PNG"
+    # MNIST-like: mostly dark background, white ink
+    assert np.median(a["images"]) < 128
+
+
+def test_unknown_words_are_named_in_a_warning(env, trained_run, tmp_path):
+    proc = course(env, "generate", "a thick seven blorptastic", "--run-dir", str(trained_run), "-n", "1",
+                  "--out", str(tmp_path / "w"))
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "blorptastic" in proc.stderr
+
+
+@pytest.mark.parametrize("prompt, message", [("", "empty"), ("   ", "empty"), ("qwxz blorptastic", "no word the encoder knows")])
+def test_bad_prompts_fail_clearly(env, trained_run, tmp_path, prompt, message):
+    proc = course(env, "generate", prompt, "--run-dir", str(trained_run), "--out", str(tmp_path / "x"))
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert message in proc.stderr and "Traceback" not in proc.stderr
+    assert not (tmp_path / "x.npz").exists()
+
+
+def test_generate_without_a_run_says_to_train(env, tmp_path):
+    proc = course(env, "generate", "a seven", "--run-dir", str(tmp_path / "none"), "--out", str(tmp_path / "x"))
+    assert proc.returncode == 2 and "course train" in proc.stderr
+
+
+def test_generate_rejects_zero_images(env, trained_run, tmp_path):
+    proc = course(env, "generate", "a seven", "--run-dir", str(trained_run), "-n", "0", "--out", str(tmp_path / "x"))
+    assert proc.returncode == 2 and "-n" in proc.stderr
+
+
+def test_evaluate_prints_a_table_and_writes_json(env, trained_run, tmp_path):
+    out = tmp_path / "eval.json"
+    proc = course(env, "evaluate", "--run-dir", str(trained_run), "-n", "2", "--json", str(out))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "prompt accuracy" in proc.stdout and "slant control" in proc.stdout
+    result = json.loads(out.read_text())
+    assert 0 <= result["prompt_accuracy"] <= 1
+    assert set(result["prompt_accuracy_per_digit"]) == {str(d) for d in range(10)}
+    assert set(result["attribute_control"]) == {"thickness", "slant"}
+    assert len(result["diversity"]["neutral_prompt_class_histogram"]) == 10
+    assert set(result["robustness"]) == {"typo", "extra_unknown_word", "text_vector_noise_10pct"}
+    assert result["frechet_distance_classifier_features"] >= 0
+
+
+def test_corrupt_checkpoint_stops_training_without_losing_the_run(env, trained_run, tmp_path):
+    import shutil
+
+    copy = tmp_path / "run"
+    shutil.copytree(trained_run, copy)
+    (copy / "checkpoints" / "latest.json").write_text("{broken")
+    proc = course(env, "train", "--run-dir", str(copy), "--data", "digits8x8", "--epochs", "2")
+    assert proc.returncode == 2, proc.stdout + proc.stderr[-2000:]
+    assert "latest.json" in proc.stderr and "--fresh" in proc.stderr
+    assert (copy / "encoder.npz").exists() and list((copy / "checkpoints").glob("epoch-*"))
+
+
+def test_a_killed_run_resumes_from_its_last_checkpoint(env, tmp_path, monkeypatch):
+    run_dir = tmp_path / "killed"
+    script = f"""
+        from course_lib import text2image as t2i, text2image_run as run
+        run.train({str(run_dir)!r}, t2i.get_config("quick", num_epochs=200, **{TINY!r}), source="digits8x8", verbose=0)
+    """
+    proc = subprocess.Popen([sys.executable, "-c", textwrap.dedent(script)], env=env[1],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    pointer = run_dir / "checkpoints" / "latest.json"
+    deadline = time.monotonic() + 400
+    while time.monotonic() < deadline and proc.poll() is None:
+        if pointer.exists() and json.loads(pointer.read_text())["epoch"] >= 2:
+            break
+        time.sleep(0.5)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    saved = json.loads(pointer.read_text())["epoch"]
+    assert saved >= 2, "training should have written checkpoints before it was killed"
+
+    from course_lib import text2image as t2i
+    from course_lib import text2image_run as run
+
+    import keras
+
+    seen = {}
+
+    class Probe(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            seen["iterations"] = int(self.model.g_optimizer.iterations.numpy())
+
+        def on_epoch_begin(self, epoch, logs=None):
+            seen.setdefault("first_epoch", epoch)
+
+    for key in ("COURSE_QUICK", "COURSE_DATA_DIR", "KERAS_HOME", "MPLBACKEND"):
+        monkeypatch.setenv(key, env[1][key])
+    run.train(run_dir, t2i.get_config("quick", num_epochs=saved + 1, **TINY), source="digits8x8", verbose=0,
+              callbacks=[Probe()])
+    steps_per_epoch = TINY["max_images"] // TINY["batch_size"]
+    assert seen["first_epoch"] == saved, "training should carry on from the saved epoch"
+    assert seen["iterations"] == saved * steps_per_epoch, "the optimizer state should be restored too"
+    history = run.read_history(run_dir)
+    assert history["epoch"] == list(range(1, saved + 2)), "the loss history should continue without gaps or repeats"
+    assert json.loads(pointer.read_text())["epoch"] == saved + 1
