@@ -1,0 +1,214 @@
+"""GAN architectures: the MLP GAN of Week 4, the DCGAN of Week 6 and a conditional DCGAN.
+
+Generators map noise (and, for the conditional ones, a condition vector) to images in
+[-1, 1] (tanh); discriminators map images (and a condition) to one logit. Import them
+from ``course_lib.gan``, which re-exports everything here.
+"""
+from __future__ import annotations
+
+import keras
+import numpy as np
+from keras import layers, ops
+
+IMAGE_SHAPE = (28, 28, 1)
+
+
+def _leaky(alpha, name=None):
+    return layers.LeakyReLU(negative_slope=alpha, name=name)
+
+
+def _check_image_shape(image_shape):
+    shape = tuple(int(s) for s in image_shape)
+    if len(shape) != 3 or min(shape) < 1:
+        raise ValueError(f"image_shape should be (height, width, channels), got {image_shape}")
+    return shape
+
+
+def _check_positive(name, value):
+    if int(value) != value or int(value) < 1:
+        raise ValueError(f"{name} should be a positive int, got {value!r}")
+    return int(value)
+
+
+def _check_filters(filters, name="filters"):
+    filters = tuple(filters)
+    if not filters or any(int(f) != f or int(f) < 1 for f in filters):
+        raise ValueError(f"{name} should list at least one positive filter count, got {filters}")
+    return tuple(int(f) for f in filters)
+
+
+def build_mlp_generator(latent_dim: int = 100, hidden_units=(256, 512, 1024), *, image_shape=IMAGE_SHAPE,
+                        alpha: float = 0.2, name: str = "mlp_generator"):
+    """Week 4's generator: z -> Dense(256) -> Dense(512) -> Dense(1024), each with LeakyReLU,
+    -> Dense(784, tanh) reshaped to a 28x28x1 image in [-1, 1]."""
+    latent_dim = _check_positive("latent_dim", latent_dim)
+    image_shape = _check_image_shape(image_shape)
+    stack = [keras.Input((latent_dim,), name="z")]
+    for i, units in enumerate(hidden_units, start=1):
+        stack += [layers.Dense(_check_positive("hidden_units", units), name=f"dense_{i}"),
+                  _leaky(alpha, f"leaky_{i}")]
+    stack += [layers.Dense(int(np.prod(image_shape)), activation="tanh", name="pixels"),
+              layers.Reshape(image_shape, name="image")]
+    return keras.Sequential(stack, name=name)
+
+
+def build_mlp_discriminator(image_shape=IMAGE_SHAPE, hidden_units=(1024, 512, 256), *, dropout: float = 0.3,
+                            alpha: float = 0.2, name: str = "mlp_discriminator"):
+    """Week 4's discriminator, the generator mirrored: image -> flatten -> Dense(1024) ->
+    Dense(512) -> Dense(256), each with LeakyReLU and dropout, -> one logit."""
+    image_shape = _check_image_shape(image_shape)
+    if not 0 <= dropout < 1:
+        raise ValueError(f"dropout should be in [0, 1), got {dropout}")
+    stack = [keras.Input(image_shape, name="image"), layers.Flatten(name="flatten")]
+    for i, units in enumerate(hidden_units, start=1):
+        stack += [layers.Dense(_check_positive("hidden_units", units), name=f"dense_{i}"),
+                  _leaky(alpha, f"leaky_{i}"), layers.Dropout(dropout, name=f"dropout_{i}")]
+    stack.append(layers.Dense(1, name="logit"))
+    return keras.Sequential(stack, name=name)
+
+
+def _upsampling_layers(filters, image_shape, kernel_size, prefix=""):
+    """Dense -> (side, side, filters[0]) then one stride-2 transposed conv per further entry
+    and a last one to the image channels, with batch norm and ReLU between (DCGAN)."""
+    h, w, channels = image_shape
+    steps = len(filters)
+    if h % 2 ** steps or w % 2 ** steps:
+        raise ValueError(f"a {h}x{w} image cannot be reached by {steps} doublings: "
+                         f"use {'fewer' if steps > 1 else 'other'} filters")
+    h0, w0 = h // 2 ** steps, w // 2 ** steps
+    out = [layers.Dense(h0 * w0 * filters[0], use_bias=False, name=f"{prefix}project"),
+           layers.BatchNormalization(name=f"{prefix}project_bn"), layers.ReLU(name=f"{prefix}project_relu"),
+           layers.Reshape((h0, w0, filters[0]), name=f"{prefix}reshape")]
+    for i, f in enumerate(filters[1:], start=1):
+        # kernel divisible by the stride: every output pixel gets the same number of kernel copies
+        out += [layers.Conv2DTranspose(f, kernel_size, strides=2, padding="same", use_bias=False,
+                                       name=f"{prefix}up{i}"),
+                layers.BatchNormalization(name=f"{prefix}up{i}_bn"), layers.ReLU(name=f"{prefix}up{i}_relu")]
+    out.append(layers.Conv2DTranspose(channels, kernel_size, strides=2, padding="same", activation="tanh",
+                                      name=f"{prefix}image"))
+    return out
+
+
+def _downsampling_layers(filters, kernel_size, alpha, dropout, prefix=""):
+    """One stride-2 convolution per entry; batch norm on all but the first (as in DCGAN)."""
+    out = []
+    for i, f in enumerate(filters, start=1):
+        # no bias: batch norm follows, or (first layer) TensorFlow's graph optimiser fails to fuse
+        # bias + LeakyReLU in the gradient and logs a scary, harmless error on every run
+        out.append(layers.Conv2D(f, kernel_size, strides=2, padding="same", use_bias=False,
+                                 name=f"{prefix}conv{i}"))
+        if i > 1:
+            out.append(layers.BatchNormalization(name=f"{prefix}conv{i}_bn"))
+        out.append(_leaky(alpha, f"{prefix}conv{i}_leaky"))
+        if dropout:
+            out.append(layers.Dropout(dropout, name=f"{prefix}conv{i}_dropout"))
+    return out
+
+
+def build_dcgan_generator(latent_dim: int = 100, filters=(128, 64), *, image_shape=IMAGE_SHAPE,
+                          kernel_size: int = 4, name: str = "dcgan_generator"):
+    """Week 6's generator: z -> Dense -> 7x7x128 -> transposed conv (stride 2) -> 14x14x64 ->
+    transposed conv (stride 2, tanh) -> 28x28x1, with batch norm and ReLU in between.
+
+    ``filters[0]`` is the channel count after the first projection; each further entry
+    adds one doubling of the image side.
+    """
+    latent_dim = _check_positive("latent_dim", latent_dim)
+    filters = _check_filters(filters)
+    image_shape = _check_image_shape(image_shape)
+    return keras.Sequential([keras.Input((latent_dim,), name="z"),
+                             *_upsampling_layers(filters, image_shape, kernel_size)], name=name)
+
+
+class MinibatchStdDev(layers.Layer):
+    """Adds one channel: the standard deviation of each feature across the batch, averaged.
+
+    A discriminator that sees this number can tell a batch of near-identical fakes
+    (std close to 0) from a varied batch of real images, which pushes the generator
+    away from mode collapse (Karras et al., 2018).
+    """
+
+    def call(self, x):
+        std = ops.sqrt(ops.var(x, axis=0) + 1e-8)       # (H, W, C): spread across the batch
+        mean_std = ops.mean(std)                         # one number for the batch
+        extra = ops.ones_like(x[..., :1]) * mean_std
+        return ops.concatenate([x, extra], axis=-1)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape[:-1]) + (input_shape[-1] + 1,)
+
+
+def build_dcgan_discriminator(image_shape=IMAGE_SHAPE, filters=(64, 128), *, kernel_size: int = 4,
+                              alpha: float = 0.2, dropout: float = 0.0, minibatch_std: bool = False,
+                              name: str = "dcgan_discriminator"):
+    """Week 6's discriminator: stride-2 convolutions (28 -> 14 -> 7) with batch norm and
+    LeakyReLU, then one logit. ``minibatch_std=True`` adds a ``MinibatchStdDev`` channel
+    before the last convolution, a cure for mode collapse."""
+    image_shape = _check_image_shape(image_shape)
+    filters = _check_filters(filters)
+    if not 0 <= dropout < 1:
+        raise ValueError(f"dropout should be in [0, 1), got {dropout}")
+    convs = _downsampling_layers(filters, kernel_size, alpha, dropout)
+    if minibatch_std:
+        last_conv = next(i for i, layer in enumerate(convs) if layer.name == f"conv{len(filters)}")
+        convs.insert(last_conv, MinibatchStdDev(name="minibatch_std"))
+    return keras.Sequential([keras.Input(image_shape, name="image"), *convs,
+                             layers.Flatten(name="flatten"), layers.Dense(1, name="logit")], name=name)
+
+
+def build_conditional_generator(latent_dim: int, cond_dim: int, *, cond_proj_dim: int = 64, filters=(128, 64),
+                                image_shape=IMAGE_SHAPE, kernel_size: int = 4, alpha: float = 0.2,
+                                name: str = "conditional_generator"):
+    """A DCGAN generator steered by a condition vector of any size.
+
+    Inputs ``[z (batch, latent_dim), cond (batch, cond_dim)]``; output a
+    ``image_shape`` image in [-1, 1]. The condition (a one-hot class, a sentence
+    embedding, ...) goes through a learned Dense projection to ``cond_proj_dim``
+    numbers, which are concatenated with z.
+    """
+    latent_dim = _check_positive("latent_dim", latent_dim)
+    cond_dim = _check_positive("cond_dim", cond_dim)
+    cond_proj_dim = _check_positive("cond_proj_dim", cond_proj_dim)
+    filters = _check_filters(filters)
+    image_shape = _check_image_shape(image_shape)
+    z = keras.Input((latent_dim,), name="z")
+    cond = keras.Input((cond_dim,), name="cond")
+    proj = _leaky(alpha, "cond_leaky")(layers.Dense(cond_proj_dim, name="cond_projection")(cond))
+    h = layers.Concatenate(name="z_and_cond")([z, proj])
+    for layer in _upsampling_layers(filters, image_shape, kernel_size):
+        h = layer(h)
+    return keras.Model([z, cond], h, name=name)
+
+
+def build_conditional_discriminator(cond_dim: int, *, image_shape=IMAGE_SHAPE, cond_proj_dim: int = 64,
+                                    filters=(64, 128), kernel_size: int = 4, alpha: float = 0.2,
+                                    dropout: float = 0.0, name: str = "conditional_discriminator"):
+    """A DCGAN discriminator that judges (image, condition) pairs, GAN-CLS style.
+
+    Inputs ``[image, cond (batch, cond_dim)]``; output one logit, high for a real
+    image *with its own condition*. The condition is projected by a learned Dense
+    layer, tiled over the image feature map (7x7 for digits) and concatenated with
+    it, so a 1x1 convolution can compare image and condition at every position.
+    """
+    cond_dim = _check_positive("cond_dim", cond_dim)
+    cond_proj_dim = _check_positive("cond_proj_dim", cond_proj_dim)
+    image_shape = _check_image_shape(image_shape)
+    filters = _check_filters(filters)
+    image = keras.Input(image_shape, name="image")
+    cond = keras.Input((cond_dim,), name="cond")
+    h = image
+    for layer in _downsampling_layers(filters, kernel_size, alpha, dropout):
+        h = layer(h)
+    fh, fw = int(h.shape[1]), int(h.shape[2])
+    proj = _leaky(alpha, "cond_leaky")(layers.Dense(cond_proj_dim, name="cond_projection")(cond))
+    tiled = layers.UpSampling2D((fh, fw), name="cond_tiled")(layers.Reshape((1, 1, cond_proj_dim))(proj))
+    h = layers.Concatenate(name="image_and_cond")([h, tiled])
+    h = _leaky(alpha, "joint_leaky")(layers.Conv2D(filters[-1], 1, use_bias=False, name="joint_conv")(h))
+    logit = layers.Dense(1, name="logit")(layers.Flatten(name="flatten")(h))
+    return keras.Model([image, cond], logit, name=name)
+
+
+__all__ = [
+    "IMAGE_SHAPE", "MinibatchStdDev", "build_conditional_discriminator", "build_conditional_generator",
+    "build_dcgan_discriminator", "build_dcgan_generator", "build_mlp_discriminator", "build_mlp_generator",
+]
