@@ -281,10 +281,11 @@ def build_caption_encoder(captions=None, *, quick: bool | None = None, seed: int
     tokenized = _sample_captions(tokenized, 3000 if quick else 20000, np.random.default_rng(seed))
     general = load_lee_corpus() + ([] if quick else load_wiki_corpus())
     # concept_weight=2: the lexicon's concept dimensions (digit, thickness, slant) outweigh the
-    # Word2Vec part, which mostly encodes the caption's wording, not what it asks for.
+    # Word2Vec part, which mostly encodes the caption's wording, not what it asks for; and
+    # concept pooling keeps them the same size however many filler words a caption has.
     encoder = SentenceEncoder(vector_size=64, lexicon=CAPTION_LEXICON if lexicon is None else lexicon,
-                              concept_weight=2.0, epochs=15 if quick else 20, min_count=2, seed=seed,
-                              workers=workers)
+                              concept_weight=2.0, concept_pooling="concept", epochs=15 if quick else 20,
+                              min_count=2, seed=seed, workers=workers)
     encoder.fit(general + tokenized)
     if verbose:
         print(f"caption encoder: {len(encoder.vocab_):,} words, dim {encoder.dim}, "

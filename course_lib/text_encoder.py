@@ -10,7 +10,11 @@ Import it from :mod:`course_lib.text`. The pieces:
   and different groups ("seven" and "eight", "thick" and "thin") stay apart even though they
   appear in the same contexts;
 * **sentence vectors**: the mean of the known words' vectors, each weighted by its IDF (rare words
-  such as "seven" count more than "a") or equally, then scaled to length 1.
+  such as "seven" count more than "a"; synonyms in a lexicon group share one weight) or equally,
+  then scaled to length 1. With
+  ``concept_pooling="concept"`` the concept dimensions are averaged over the words that carry a
+  concept only, so filler words ("someone wrote ... with ... lines") no longer water down what a
+  prompt asks for, however it is worded.
 
 Unknown words are ignored with an :class:`UnknownWordsWarning` that lists them. A prompt that
 is empty or has no known word raises a :class:`PromptError` (a ``ValueError``). ``save`` writes
@@ -70,7 +74,9 @@ class SentenceEncoder:
     * ``weighting``: ``"tfidf"`` (IDF-weighted mean) or ``"mean"`` (plain mean);
     * ``lexicon``: ``{group: [words]}`` or ``None``; ``tie`` (0-1) and ``concept_weight`` say how
       strongly it binds a group together (see the module docstring);
-    * ``normalize``: scale every sentence vector to length 1.
+    * ``normalize``: scale every sentence vector to length 1;
+    * ``concept_pooling``: ``"all"`` (concept dimensions averaged over every word, like the rest)
+      or ``"concept"`` (over the words that belong to a lexicon group only).
 
     Learned attributes: ``vocab_`` (list of words), ``index_`` (word -> row), ``vectors_``
     (``(V, dim)`` float32) and ``idf_`` (``(V,)`` float32).
@@ -79,7 +85,7 @@ class SentenceEncoder:
     def __init__(self, vector_size: int = 64, *, weighting: str = "tfidf", lexicon: dict | None = None,
                  tie: float = 0.5, concept_weight: float = 1.0, normalize: bool = True, min_count: int = 2,
                  window: int = 5, epochs: int = 30, sg: int = 1, negative: int = 10, seed: int = 0,
-                 workers: int = 1):
+                 workers: int = 1, concept_pooling: str = "all"):
         self.vector_size = vector_size
         self.weighting = weighting
         self.lexicon = lexicon
@@ -93,16 +99,19 @@ class SentenceEncoder:
         self.negative = negative
         self.seed = seed
         self.workers = workers
+        self.concept_pooling = concept_pooling
 
     # -------------------------------------------------------------- fitting
     def get_params(self) -> dict:
         return {k: getattr(self, k) for k in ("vector_size", "weighting", "lexicon", "tie", "concept_weight",
                                               "normalize", "min_count", "window", "epochs", "sg", "negative",
-                                              "seed", "workers")}
+                                              "seed", "workers", "concept_pooling")}
 
     def _check_params(self) -> None:
         if self.weighting not in ("tfidf", "mean"):
             raise ValueError(f"weighting must be 'tfidf' or 'mean', not {self.weighting!r}")
+        if self.concept_pooling not in ("all", "concept"):
+            raise ValueError(f"concept_pooling must be 'all' or 'concept', not {self.concept_pooling!r}")
         if not 0.0 <= self.tie <= 1.0:
             raise ValueError(f"tie must be between 0 and 1, got {self.tie}")
         if self.lexicon is not None:
@@ -134,7 +143,7 @@ class SentenceEncoder:
         self.vocab_ = vocab
         self.index_ = {w: i for i, w in enumerate(vocab)}
         self.vectors_ = unit.astype(np.float32)
-        self.idf_ = _idf(docs, self.index_)
+        self.idf_ = _idf(docs, self.index_, self.lexicon)
         return self
 
     @property
@@ -204,7 +213,13 @@ class SentenceEncoder:
         # Count each distinct word once, so a 100,000-word prompt costs no more memory than its vocabulary.
         rows, counts = np.unique(ids, return_counts=True)
         weights = counts * (self.idf_[rows] if self.weighting == "tfidf" else 1.0)
-        vec = (weights[:, None] * self.vectors_[rows].astype(np.float64)).sum(0) / weights.sum()
+        vectors = self.vectors_[rows].astype(np.float64)
+        vec = (weights[:, None] * vectors).sum(0) / weights.sum()
+        if self.lexicon and self.concept_pooling == "concept":
+            k = len(self.lexicon)  # the concept dimensions are the last k columns
+            carries = vectors[:, -k:].any(axis=1)
+            if carries.any():
+                vec[-k:] = (weights[carries, None] * vectors[carries, -k:]).sum(0) / weights[carries].sum()
         if self.normalize:
             vec /= np.linalg.norm(vec) + 1e-12
         return vec
@@ -329,10 +344,21 @@ def _apply_lexicon(vocab: list, unit: np.ndarray, lexicon: dict, tie: float, con
     return vocab, np.hstack([vectors, concepts])
 
 
-def _idf(docs: list[list[str]], index: dict) -> np.ndarray:
-    """Smoothed inverse document frequency, as scikit-learn's TfidfVectorizer: ln((1+N)/(1+df)) + 1."""
+def _idf(docs: list[list[str]], index: dict, lexicon: dict | None = None) -> np.ndarray:
+    """Smoothed inverse document frequency, as scikit-learn's TfidfVectorizer: ln((1+N)/(1+df)) + 1.
+
+    The words of a lexicon group count as one word (df: documents with any of them), so a synonym
+    the corpus rarely uses ("skinny") weighs no more in a sentence than a common one ("thin").
+    """
+    group_of = {w: g for g, words in (lexicon or {}).items() for w in words}
     df = np.zeros(len(index))
+    group_df = dict.fromkeys(lexicon or {}, 0)
     for doc in docs:
-        rows = [index[t] for t in set(doc) if t in index]
+        words = set(doc)
+        rows = [index[t] for t in words if t in index]
         df[rows] += 1
+        for g in {group_of[t] for t in words if t in group_of}:
+            group_df[g] += 1
+    for g, words in (lexicon or {}).items():
+        df[[index[w] for w in words if w in index]] = group_df[g]
     return (np.log((1 + len(docs)) / (1 + df)) + 1).astype(np.float32)

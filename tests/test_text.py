@@ -236,6 +236,32 @@ def test_lexicon_ties_words_no_corpus_relates(toy_w2v):
     assert enc.similarity("kitty", "cat") > enc.similarity("kitty", "dog")
 
 
+def test_lexicon_synonyms_share_one_idf_weight(toy_w2v):
+    # "kitty" never occurs in the corpus and "cat" often; as one group they weigh the same
+    lexicon = {"feline": ["cat", "kitty"], "canine": ["dog", "puppy"]}
+    enc = T.SentenceEncoder(lexicon=lexicon).fit(toy_corpus(), word_vectors=toy_w2v)
+    idf = {w: enc.idf_[enc.index_[w]] for w in ("cat", "kitty", "dog", "puppy", "the")}
+    assert idf["kitty"] == idf["cat"] and idf["puppy"] == idf["dog"]
+    assert idf["the"] < idf["cat"], "words outside the lexicon keep their own IDF"
+    plain = T.SentenceEncoder().fit(toy_corpus(), word_vectors=toy_w2v)
+    assert plain.idf_[plain.index_["cat"]] == pytest.approx(idf["cat"]), "df of the group = df of 'cat' here"
+
+
+@pytest.mark.parametrize("pooling, same", [("concept", True), ("all", False)])
+def test_concept_pooling_ignores_filler_words(toy_w2v, pooling, same):
+    lexicon = {"feline": ["cat", "kitty"], "canine": ["dog", "puppy"]}
+    enc = T.SentenceEncoder(lexicon=lexicon, normalize=False, concept_weight=2.0,
+                            concept_pooling=pooling).fit(toy_corpus(), word_vectors=toy_w2v)
+    short, long = enc.encode(["the cat", "the cat eats food on the road today"])
+    assert np.allclose(short[-2:], long[-2:]) == same
+    if same:  # the concept block holds exactly what the prompt asks for
+        np.testing.assert_allclose(long[-2:], [2.0, 0.0])
+        mixed = enc.encode(["the kitty and the dog"])[0]
+        assert 0.5 < mixed[-2] < 1.5 and mixed[-1] == pytest.approx(2.0 - mixed[-2]), "shared, IDF-weighted"
+    with pytest.raises(ValueError, match="concept_pooling"):
+        T.SentenceEncoder(lexicon=lexicon, concept_pooling="max").fit(toy_corpus(), word_vectors=toy_w2v)
+
+
 # ------------------------------------------------------------------ one file
 def test_save_load_round_trip(toy_w2v, tmp_path):
     corpus = toy_corpus() + [["the", "кот", "eats"], ["the", "кот", "sleeps"]]
