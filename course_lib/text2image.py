@@ -8,7 +8,8 @@
   is real (1) while a real image with a *mismatched* caption and a generated image
   are fake (0). Its score adds an image term and a projection term
   <phi(image), psi(text)>, so matching is built into the architecture.
-* ``Text2ImageGAN`` is a ``keras.Model`` with ``train_step``: train it with ``fit()``
+* ``Text2ImageGAN`` is Week 6's ``course_lib.gan.GAN`` (a ``keras.Model`` with ``train_step``)
+  in its conditional form, with the caption vector as the condition: train it with ``fit()``
   inside ``tf.distribute.get_strategy().scope()``.
 """
 from __future__ import annotations
@@ -123,82 +124,31 @@ def _gan_class():
     global _GAN_CLASS
     if _GAN_CLASS is not None:
         return _GAN_CLASS
-    import keras
-    import tensorflow as tf
+    from course_lib import gan
 
-    class Text2ImageGAN(keras.Model):
-        """GAN-CLS training. Labels: real = 1, fake = 0.
+    class Text2ImageGAN(gan.GAN):
+        """GAN-CLS training: Week 6's conditional ``GAN`` with the caption vector as its condition.
 
-        Discriminator loss: BCE(D(x, t), 1) + (1 - w) * BCE(D(G(z, t), t), 0) + w * BCE(D(x, t_wrong), 0),
-        with t_wrong the caption of another image in the batch. Generator loss (non-saturating):
-        BCE(D(G(z, t), t), 1).
+        Labels: real = 1, fake = 0. ``GAN.d_step`` scores the three pairs, with t_wrong the
+        caption of another image in the batch (the batch rolled by one):
+        BCE(D(x, t), 1) + (1 - w) * BCE(D(G(z, t), t), 0) + w * BCE(D(x, t_wrong), 0).
+        ``GAN.g_step`` uses the non-saturating loss BCE(D(G(z, t), t), 1). The two methods
+        below compute the same losses on given logits, to inspect and test them.
         """
 
         def __init__(self, generator, discriminator, latent_dim, mismatch_weight=0.5, **kwargs):
-            super().__init__(**kwargs)
-            self.generator = generator
-            self.discriminator = discriminator
-            self.latent_dim = latent_dim
-            self.mismatch_weight = mismatch_weight
-            self.bce = keras.losses.BinaryCrossentropy(from_logits=True)
-            self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
-            self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
-            # G and D are functional models, built already; this stops fit() from trying to build
-            # the wrapper by calling it on a batch of (image, caption) data.
-            self.built = True
-
-        def compile(self, g_optimizer, d_optimizer, **kwargs):
-            super().compile(**kwargs)
-            self.g_optimizer = g_optimizer
-            self.d_optimizer = d_optimizer
-            # Build the optimizer slots now, in the strategy's scope: created lazily inside a
-            # replica's train step they would break MirroredStrategy.
-            g_optimizer.build(self.generator.trainable_variables)
-            d_optimizer.build(self.discriminator.trainable_variables)
-
-        @property
-        def metrics(self):
-            return [self.d_loss_tracker, self.g_loss_tracker]
-
-        def call(self, inputs, training=False):
-            return self.generator(inputs, training=training)
+            super().__init__(generator, discriminator, latent_dim, mismatch_weight=mismatch_weight, **kwargs)
 
         def discriminator_loss(self, real, wrong, fake):
+            from keras import ops
+
             w = self.mismatch_weight
-            return (self.bce(tf.ones_like(real), real)
-                    + (1.0 - w) * self.bce(tf.zeros_like(fake), fake)
-                    + w * self.bce(tf.zeros_like(wrong), wrong))
+            return (ops.mean(gan.bce_with_logits(self.real_label, real))
+                    + (1.0 - w) * ops.mean(gan.bce_with_logits(gan.FAKE_LABEL, fake))
+                    + w * ops.mean(gan.bce_with_logits(gan.FAKE_LABEL, wrong)))
 
         def generator_loss(self, fake):
-            return self.bce(tf.ones_like(fake), fake)
-
-        def train_step(self, data):
-            images, text = (tf.convert_to_tensor(t, dtype=tf.float32) for t in data)
-            n = tf.shape(images)[0]
-            # each image's caption shifted by one: a caption of some other image in the batch
-            wrong_text = tf.roll(text, shift=1, axis=0)
-            z = tf.random.normal((n, self.latent_dim))
-            with tf.GradientTape() as tape:
-                fake = self.generator([z, text], training=True)
-                real_logit = self.discriminator([images, text], training=True)
-                wrong_logit = self.discriminator([images, wrong_text], training=True)
-                fake_logit = self.discriminator([fake, text], training=True)
-                d_loss = self.discriminator_loss(real_logit, wrong_logit, fake_logit)
-            grads = tape.gradient(d_loss, self.discriminator.trainable_weights)
-            self.d_optimizer.apply_gradients(zip(grads, self.discriminator.trainable_weights))
-
-            z = tf.random.normal((n, self.latent_dim))
-            with tf.GradientTape() as tape:
-                fake = self.generator([z, text], training=True)
-                g_loss = self.generator_loss(self.discriminator([fake, text], training=True))
-            grads = tape.gradient(g_loss, self.generator.trainable_weights)
-            self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_weights))
-
-            # Keras scales losses by 1/replicas for the gradient sum; report the per-replica mean
-            replicas = tf.distribute.get_strategy().num_replicas_in_sync
-            self.d_loss_tracker.update_state(d_loss * replicas)
-            self.g_loss_tracker.update_state(g_loss * replicas)
-            return {m.name: m.result() for m in self.metrics}
+            return gan.generator_loss(fake)
 
     _GAN_CLASS = Text2ImageGAN
     return _GAN_CLASS
