@@ -37,6 +37,13 @@ def test_generator_and_discriminator_shapes_and_ranges(gan):
     assert logits.shape == (8, 1)
 
 
+def test_the_training_model_is_week6s_conditional_gan(gan):
+    from course_lib.gan import GAN
+
+    assert isinstance(gan, GAN) and gan.conditional
+    assert gan.mismatch_weight == TINY.mismatch_weight == 0.5
+
+
 def test_changing_the_caption_changes_the_image(gan):
     _, text = batch()
     z = np.zeros((2, TINY.latent_dim), np.float32)
