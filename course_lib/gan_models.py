@@ -67,9 +67,10 @@ def build_mlp_discriminator(image_shape=IMAGE_SHAPE, hidden_units=(1024, 512, 25
     return keras.Sequential(stack, name=name)
 
 
-def _upsampling_layers(filters, image_shape, kernel_size, prefix=""):
+def _upsampling_layers(filters, image_shape, kernel_size, prefix="", refine=False):
     """Dense -> (side, side, filters[0]) then one stride-2 transposed conv per further entry
-    and a last one to the image channels, with batch norm and ReLU between (DCGAN)."""
+    and a last one to the image channels, with batch norm and ReLU between (DCGAN).
+    ``refine`` adds a stride-1 transposed conv at the smallest side, before any upsampling."""
     h, w, channels = image_shape
     steps = len(filters)
     if h % 2 ** steps or w % 2 ** steps:
@@ -79,6 +80,10 @@ def _upsampling_layers(filters, image_shape, kernel_size, prefix=""):
     out = [layers.Dense(h0 * w0 * filters[0], use_bias=False, name=f"{prefix}project"),
            layers.BatchNormalization(name=f"{prefix}project_bn"), layers.ReLU(name=f"{prefix}project_relu"),
            layers.Reshape((h0, w0, filters[0]), name=f"{prefix}reshape")]
+    if refine:  # more capacity where the digit's overall shape is decided, at no upsampling cost
+        out += [layers.Conv2DTranspose(filters[0], kernel_size, padding="same", use_bias=False,
+                                       name=f"{prefix}refine"),
+                layers.BatchNormalization(name=f"{prefix}refine_bn"), layers.ReLU(name=f"{prefix}refine_relu")]
     for i, f in enumerate(filters[1:], start=1):
         # kernel divisible by the stride: every output pixel gets the same number of kernel copies
         out += [layers.Conv2DTranspose(f, kernel_size, strides=2, padding="same", use_bias=False,
@@ -106,18 +111,19 @@ def _downsampling_layers(filters, kernel_size, alpha, dropout, prefix=""):
 
 
 def build_dcgan_generator(latent_dim: int = 100, filters=(128, 64), *, image_shape=IMAGE_SHAPE,
-                          kernel_size: int = 4, name: str = "dcgan_generator"):
+                          kernel_size: int = 4, refine: bool = False, name: str = "dcgan_generator"):
     """Week 6's generator: z -> Dense -> 7x7x128 -> transposed conv (stride 2) -> 14x14x64 ->
     transposed conv (stride 2, tanh) -> 28x28x1, with batch norm and ReLU in between.
 
     ``filters[0]`` is the channel count after the first projection; each further entry
-    adds one doubling of the image side.
+    adds one doubling of the image side. ``refine=True`` adds a stride-1 transposed
+    convolution at 7x7 (the full preset uses it).
     """
     latent_dim = _check_positive("latent_dim", latent_dim)
     filters = _check_filters(filters)
     image_shape = _check_image_shape(image_shape)
     return keras.Sequential([keras.Input((latent_dim,), name="z"),
-                             *_upsampling_layers(filters, image_shape, kernel_size)], name=name)
+                             *_upsampling_layers(filters, image_shape, kernel_size, refine=refine)], name=name)
 
 
 class MinibatchStdDev(layers.Layer):
@@ -140,10 +146,11 @@ class MinibatchStdDev(layers.Layer):
 
 def build_dcgan_discriminator(image_shape=IMAGE_SHAPE, filters=(64, 128), *, kernel_size: int = 4,
                               alpha: float = 0.2, dropout: float = 0.0, minibatch_std: bool = False,
-                              name: str = "dcgan_discriminator"):
+                              dense_units: int = 0, name: str = "dcgan_discriminator"):
     """Week 6's discriminator: stride-2 convolutions (28 -> 14 -> 7) with batch norm and
     LeakyReLU, then one logit. ``minibatch_std=True`` adds a ``MinibatchStdDev`` channel
-    before the last convolution, a cure for mode collapse."""
+    before the last convolution, a cure for mode collapse. ``dense_units`` > 0 adds a
+    hidden Dense layer (LeakyReLU) before the logit (the full preset uses 512)."""
     image_shape = _check_image_shape(image_shape)
     filters = _check_filters(filters)
     if not 0 <= dropout < 1:
@@ -152,8 +159,11 @@ def build_dcgan_discriminator(image_shape=IMAGE_SHAPE, filters=(64, 128), *, ker
     if minibatch_std:
         last_conv = next(i for i, layer in enumerate(convs) if layer.name == f"conv{len(filters)}")
         convs.insert(last_conv, MinibatchStdDev(name="minibatch_std"))
-    return keras.Sequential([keras.Input(image_shape, name="image"), *convs,
-                             layers.Flatten(name="flatten"), layers.Dense(1, name="logit")], name=name)
+    if dense_units < 0:
+        raise ValueError(f"dense_units should be 0 (none) or positive, got {dense_units}")
+    hidden = [layers.Dense(dense_units, name="hidden"), _leaky(alpha, "hidden_leaky")] if dense_units else []
+    return keras.Sequential([keras.Input(image_shape, name="image"), *convs, layers.Flatten(name="flatten"),
+                             *hidden, layers.Dense(1, name="logit")], name=name)
 
 
 def build_conditional_generator(latent_dim: int, cond_dim: int, *, cond_proj_dim: int = 64, filters=(128, 64),

@@ -95,7 +95,7 @@ class DigitJudgement:
         return float(self.class_shares.max())
 
     def summary(self) -> str:
-        return (f"{self.confident_share:.0%} of {self.n} digits classified with confidence > {self.threshold:g}; "
+        return (f"{self.confident_share:.1%} of {self.n} digits classified with confidence > {self.threshold:g}; "
                 f"mean confidence {self.mean_confidence:.2f}; {self.classes_present} of {len(self.counts)} "
                 f"classes present; the most common class is {self.largest_class_share:.0%} of the digits")
 

@@ -1,4 +1,5 @@
 """course_lib.gan and course_lib.gan_callbacks: losses, builders, the GAN model, checkpoints and resuming."""
+import dataclasses
 import json
 import os
 import signal
@@ -110,6 +111,19 @@ def test_dcgan_builders():
         G.build_dcgan_generator(8, (8, 4, 2))  # 28 is not divisible by 8
     with pytest.raises(ValueError, match="latent_dim"):
         G.build_dcgan_generator(0)
+
+
+def test_dcgan_refine_block_and_hidden_dense_layer():
+    plain = G.build_dcgan_generator(16, (32, 16), kernel_size=5)
+    refined = G.build_dcgan_generator(16, (32, 16), kernel_size=5, refine=True)
+    block = refined.get_layer("refine")
+    assert block.strides == (1, 1) and block.kernel_size == (5, 5) and block.output.shape[1:] == (7, 7, 32)
+    assert refined.count_params() > plain.count_params() and refined.output_shape == (None, 28, 28, 1)
+    d = G.build_dcgan_discriminator(filters=(8, 16), dense_units=24)
+    assert d.get_layer("hidden").units == 24 and d.output_shape == (None, 1)
+    assert "hidden" not in [layer.name for layer in G.build_dcgan_discriminator(filters=(8, 16)).layers]
+    with pytest.raises(ValueError, match="dense_units"):
+        G.build_dcgan_discriminator(filters=(8, 16), dense_units=-1)
 
 
 @pytest.mark.parametrize("cond_dim", [1, 10, 300])
@@ -420,6 +434,11 @@ def test_presets_and_build_dcgan(monkeypatch):
     assert x.min() >= -1 and x.max() <= 1 and x.min() < 0
     with pytest.raises(ValueError, match=r"\[0, 1\]"):
         G.training_images(np.full((2, 28, 28, 1), 255.0))
+    # the full preset's architecture options reach the built networks
+    full = G.build_dcgan(dataclasses.replace(G.DCGAN_PRESETS["full"], g_filters=(16, 8), d_filters=(8, 16),
+                                             d_dense=12))
+    assert full.generator.get_layer("refine").kernel_size == (5, 5)
+    assert full.discriminator.get_layer("hidden").units == 12
 
 
 def test_random_shift_moves_images_and_passes_gradients():
