@@ -227,8 +227,30 @@ def load_run(run_dir=DEFAULT_RUN_DIR):
     return generator, _load_encoder(run_dir / "encoder.npz"), config
 
 
+class NoDigitWarning(UserWarning):
+    """A prompt names no digit, so the model chooses one by itself."""
+
+
+def prompts_without_a_digit(prompts) -> list[str]:
+    """The prompts that name no digit, neither as a numeral nor as a word ("a thick digit")."""
+    from course_lib.text import DIGIT_GROUPS, tokenize
+
+    digit_words = {w for words in DIGIT_GROUPS.values() for w in words}
+    return [p for p in prompts if not digit_words.intersection(tokenize(p))]
+
+
 def generate(prompts, run_dir=DEFAULT_RUN_DIR, n: int = 8, seed: int = 0, loaded=None):
     """uint8 images (prompts, n, 28, 28), white ink on black, for each prompt."""
+    import warnings
+
+    vague = prompts_without_a_digit(prompts)
+    if vague:
+        # Every training caption names its digit, so these prompts are off the map; adding
+        # digit-free captions to training did not make the digit vary either (issue notes).
+        warnings.warn(NoDigitWarning(
+            f"{len(vague)} prompt(s) name no digit: {', '.join(repr(p) for p in vague)}. The model was trained on "
+            "captions that name one, so it picks a digit by itself, mostly the same one; name a digit, e.g. "
+            "\"a thin 4\"."), stacklevel=2)
     generator, encoder, config = loaded or load_run(run_dir)
     vectors = encoder.encode(list(prompts))
     imgs = t2i.generate_images(generator, vectors, n, seed=seed, latent_dim=config.latent_dim)

@@ -73,6 +73,21 @@ def test_unknown_words_are_named_in_a_warning(env, trained_run, tmp_path):
     assert "blorptastic" in proc.stderr
 
 
+def test_a_prompt_without_a_digit_draws_with_a_warning(env, trained_run, tmp_path):
+    proc = course(env, "generate", "a thick digit", "a Seven", "--run-dir", str(trained_run), "-n", "1",
+                  "--out", str(tmp_path / "d"))
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "name no digit: 'a thick digit'" in proc.stderr, proc.stderr[-2000:]
+    assert "a Seven" not in proc.stderr, "a prompt that names its digit gets no warning"
+
+
+def test_prompts_without_a_digit_are_found_in_any_spelling():
+    from course_lib.text2image_run import prompts_without_a_digit
+
+    prompts = ["a digit", "a THIN 4", "the number nine", "seven!", "a thick number, leaning left", "7th"]
+    assert prompts_without_a_digit(prompts) == ["a digit", "a thick number, leaning left"]
+
+
 @pytest.mark.parametrize("prompt, message", [("", "empty"), ("   ", "empty"), ("qwxz blorptastic", "no word the encoder knows")])
 def test_bad_prompts_fail_clearly(env, trained_run, tmp_path, prompt, message):
     proc = course(env, "generate", prompt, "--run-dir", str(trained_run), "--out", str(tmp_path / "x"))
