@@ -155,12 +155,12 @@ def build_dcgan_discriminator(image_shape=IMAGE_SHAPE, filters=(64, 128), *, ker
     filters = _check_filters(filters)
     if not 0 <= dropout < 1:
         raise ValueError(f"dropout should be in [0, 1), got {dropout}")
+    if dense_units < 0:
+        raise ValueError(f"dense_units should be 0 (none) or positive, got {dense_units}")
     convs = _downsampling_layers(filters, kernel_size, alpha, dropout)
     if minibatch_std:
         last_conv = next(i for i, layer in enumerate(convs) if layer.name == f"conv{len(filters)}")
         convs.insert(last_conv, MinibatchStdDev(name="minibatch_std"))
-    if dense_units < 0:
-        raise ValueError(f"dense_units should be 0 (none) or positive, got {dense_units}")
     hidden = [layers.Dense(dense_units, name="hidden"), _leaky(alpha, "hidden_leaky")] if dense_units else []
     return keras.Sequential([keras.Input(image_shape, name="image"), *convs, layers.Flatten(name="flatten"),
                              *hidden, layers.Dense(1, name="logit")], name=name)

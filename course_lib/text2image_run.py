@@ -246,7 +246,7 @@ def generate(prompts, run_dir=DEFAULT_RUN_DIR, n: int = 8, seed: int = 0, loaded
     vague = prompts_without_a_digit(prompts)
     if vague:
         # Every training caption names its digit, so these prompts are off the map; adding
-        # digit-free captions to training did not make the digit vary either (issue notes).
+        # digit-free captions to training did not make the digit vary either (README).
         warnings.warn(NoDigitWarning(
             f"{len(vague)} prompt(s) name no digit: {', '.join(repr(p) for p in vague)}. The model was trained on "
             "captions that name one, so it picks a digit by itself, mostly the same one; name a digit, e.g. "
