@@ -1,0 +1,58 @@
+"""The machine's speed in one unit that travels between machines: the reference epoch.
+
+Every benchmark in bench/ reports a wall time in seconds AND in reference epochs, measured in the same run
+by ``../shared/machine_speed.py`` (the TensorFlow DCGAN tutorial's training step on random data, scaled to
+one 60,000-image epoch). Machines here differ several-fold in speed from day to day; ratios travel, seconds
+do not.
+
+    python bench/reference_epoch.py          # prints the reference epoch of this machine
+
+From a benchmark::
+
+    from reference_epoch import measure_reference_epoch, in_reference_epochs
+    ref = measure_reference_epoch()          # {"reference_epoch_s": 221.0, "images_per_s": ..., ...}
+    print(in_reference_epochs(seconds, ref)) # "73.4 s = 0.33 reference epoch"
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+# The script lives beside the repository, in the workplace's shared folder.
+MACHINE_SPEED = REPO.parent / "shared" / "machine_speed.py"
+NAME = "TensorFlow DCGAN tutorial step (batch 256), one 60,000-image epoch"
+
+
+def measure_reference_epoch(script: Path = MACHINE_SPEED) -> dict:
+    """Run ``machine_speed.py`` in a fresh Python and return its JSON (``reference_epoch_s`` and more).
+
+    Raises FileNotFoundError, naming the path, when the script is not beside the repository.
+    """
+    script = Path(script)
+    if not script.is_file():
+        raise FileNotFoundError(f"{script} not found: the reference epoch is measured by the workplace's "
+                                "shared/machine_speed.py, kept beside this repository")
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+    proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env, check=True)
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    result["what"] = NAME
+    return result
+
+
+def in_reference_epochs(seconds: float, reference: dict) -> str:
+    """``"73.4 s = 0.33 reference epoch"``: a time with its ratio to this run's reference epoch."""
+    return f"{seconds:.1f} s = {seconds / reference['reference_epoch_s']:.2f} reference epoch"
+
+
+def describe(reference: dict) -> str:
+    return (f"reference epoch on this machine: {reference['reference_epoch_s']:.0f} s "
+            f"({reference['images_per_s']:.0f} images/s; {reference['what']}; {reference.get('cpus')} CPUs, "
+            f"TensorFlow {reference.get('tensorflow')})")
+
+
+if __name__ == "__main__":
+    print(describe(measure_reference_epoch()))
