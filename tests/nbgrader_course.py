@@ -23,10 +23,13 @@ class Course:
         shutil.copytree(REPO / week, self.root / week,
                         ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
 
-    def nbgrader(self, *args: str, timeout: int = 900) -> subprocess.CompletedProcess:
+    @staticmethod
+    def env() -> dict:
         # nbgrader shells out to `alembic` for its database: put the venv's bin first on PATH.
-        env = dict(os.environ, PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]]))
-        return subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=self.root, env=env,
+        return dict(os.environ, PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]]))
+
+    def nbgrader(self, *args: str, timeout: int = 900) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=self.root, env=self.env(),
                               capture_output=True, text=True, timeout=timeout)
 
     def release_dir(self) -> Path:
@@ -68,5 +71,65 @@ def hidden_lines(source_nb: Path) -> list[str]:
         elif stripped in ("### END SOLUTION", "### END HIDDEN TESTS"):
             inside = False
         elif inside and len(stripped) > 25 and not stripped.startswith("#"):
+            lines.append(stripped)
+    return lines
+
+
+# -- synthetic submissions: a class of students, careless and cheating ----------------------------------
+def grade_id(cell: dict) -> str | None:
+    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+
+
+def cell_index(nb: dict, gid: str) -> int:
+    for index, cell in enumerate(nb["cells"]):
+        if grade_id(cell) == gid:
+            return index
+    raise KeyError(f"no cell with grade_id {gid!r}")
+
+
+def set_source(nb: dict, gid: str, source: str) -> dict:
+    nb["cells"][cell_index(nb, gid)]["source"] = source
+    return nb
+
+
+def insert_after(nb: dict, gid: str, source: str) -> dict:
+    """Add a plain code cell (one a student wrote) right after the cell ``gid``."""
+    cell = {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": source}
+    nb["cells"].insert(cell_index(nb, gid) + 1, cell)
+    return nb
+
+
+def take_answers(target: dict, donor: dict, gids) -> dict:
+    """Copy the answer cells ``gids`` of ``donor`` (e.g. the reference) into ``target`` (e.g. the release)."""
+    for gid in gids:
+        set_source(target, gid, "".join(donor["cells"][cell_index(donor, gid)]["source"]))
+    return target
+
+
+def solution_ids(nb: dict) -> list[str]:
+    return [grade_id(c) for c in nb["cells"] if c.get("metadata", {}).get("nbgrader", {}).get("solution")]
+
+
+def write_submission(root: Path, student: str, week: str, nb: dict | None, name: str, raw: str | None = None) -> Path:
+    path = root / "submitted" / student / week / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(raw if raw is not None else json.dumps(nb))
+    return path
+
+
+def feedback_files(root: Path, week: str) -> list[Path]:
+    return sorted((root / "feedback").glob(f"*/{week}/*.html"))
+
+
+def hidden_test_lines(source_nb: Path) -> list[str]:
+    """Non-trivial lines inside the hidden-test regions of a source notebook (never for students' eyes)."""
+    lines, inside = [], False
+    for line in notebook_text(source_nb).splitlines():
+        stripped = line.strip()
+        if stripped == "### BEGIN HIDDEN TESTS":
+            inside = True
+        elif stripped == "### END HIDDEN TESTS":
+            inside = False
+        elif inside and len(stripped) > 20 and not stripped.startswith("#"):
             lines.append(stripped)
     return lines

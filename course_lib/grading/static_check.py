@@ -30,7 +30,7 @@ FORBIDDEN_IMPORTS = ("builtins", "gc", "ctypes", "inspect", "importlib", "course
 FORBIDDEN_CALLS = {"exec", "eval", "compile", "__import__", "globals", "get_ipython", "breakpoint"}
 FORBIDDEN_ATTRIBUTES = {"__code__", "__globals__", "__closure__", "__builtins__", "__subclasses__", "__dict__",
                         "__import__", "__getattribute__", "__setattr__", "__delattr__", "f_globals", "f_locals",
-                        "f_back", "gi_frame", "tb_frame"}
+                        "f_back", "gi_frame", "tb_frame", "get_ipython"}
 # The interpreter's hooks: replacing them changes how every later cell runs or reports errors.
 FORBIDDEN_DOTTED = {"sys.modules", "sys.excepthook", "sys.displayhook", "sys.settrace", "sys.setprofile",
                     "sys.meta_path", "sys.path_hooks", "threading.settrace", "threading.setprofile"}
