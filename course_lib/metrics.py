@@ -21,6 +21,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from course_lib.data import TANH_RANGE, UNIT_RANGE, convert_range
+
 CONFIDENT = 0.9  # the course's threshold for a "recognisable" digit
 NUM_CLASSES = 10
 
@@ -32,18 +34,11 @@ def load_judge(source: str = "auto", *, verbose: bool = True):
     digits for a few epochs (about 96 % test accuracy on the 5,000 bundled digits, in seconds)
     instead of Week 3's even quicker preset, whose 2 epochs on 1,500 digits are too weak to judge with.
     """
-    from course_lib.cnn import load_digit_classifier
+    from course_lib.cnn import ClassifierConfig, load_digit_classifier
     from course_lib.runtime import is_quick
 
-    config = _judge_quick_config() if is_quick() else None
+    config = ClassifierConfig.preset("quick", num_epochs=5, train_subset=None) if is_quick() else None
     return load_digit_classifier(source, config=config, verbose=verbose)
-
-
-def _judge_quick_config():
-    from course_lib.cnn import ClassifierConfig
-
-    return ClassifierConfig(filters=(16, 32), convs_per_block=1, dense_units=64, augment=False,
-                            num_epochs=5, patience=2)
 
 
 def _to_unit(images, value_range) -> np.ndarray:
@@ -53,18 +48,14 @@ def _to_unit(images, value_range) -> np.ndarray:
         x = x[..., None]
     if x.ndim != 4 or len(x) == 0:
         raise ValueError(f"expected a non-empty batch of images (N, H, W[, C]), got shape {np.shape(images)}")
-    lo, hi = value_range
-    if x.min() < lo - 1e-3 or x.max() > hi + 1e-3:
-        raise ValueError(f"images should be in [{lo}, {hi}], found values in [{x.min():.3g}, {x.max():.3g}]: "
-                         "pass value_range=(0, 1) for [0, 1] images, or scale 0-255 images first")
-    if (lo, hi) == (-1, 1) and x.min() >= 0 and x.max() > 0:
+    if tuple(value_range) == TANH_RANGE and x.min() >= 0 and x.max() > 0:
         # a GAN's tanh images always have a dark (negative) background: these look like [0, 1] images
         raise ValueError("images declared in [-1, 1] have no negative values: they look like [0, 1] images, "
                          "so pass value_range=(0, 1) (real_range/fake_range for the FCD)")
-    return np.clip((x - lo) / (hi - lo), 0.0, 1.0)
+    return convert_range(x, value_range, UNIT_RANGE)
 
 
-def predict_probs(classifier, images, *, value_range=(-1, 1), batch_size: int = 256) -> np.ndarray:
+def predict_probs(classifier, images, *, value_range=TANH_RANGE, batch_size: int = 256) -> np.ndarray:
     """Class probabilities ``(N, classes)`` from ``classifier`` (which takes [0, 1] images)."""
     x = _to_unit(images, value_range)
     return np.asarray(classifier.predict(x, batch_size=batch_size, verbose=0), dtype=np.float64)
@@ -116,12 +107,12 @@ def judge_probs(probs, *, threshold: float = CONFIDENT) -> DigitJudgement:
                           classes_present=int((confident_counts > 0).sum()), threshold=threshold)
 
 
-def judge_digits(images, classifier, *, threshold: float = CONFIDENT, value_range=(-1, 1)) -> DigitJudgement:
+def judge_digits(images, classifier, *, threshold: float = CONFIDENT, value_range=TANH_RANGE) -> DigitJudgement:
     """Classify generated digits and summarise: confidence, histogram, classes present."""
     return judge_probs(predict_probs(classifier, images, value_range=value_range), threshold=threshold)
 
 
-def label_agreement(images, labels, classifier, *, threshold: float = 0.0, value_range=(-1, 1)) -> float:
+def label_agreement(images, labels, classifier, *, threshold: float = 0.0, value_range=TANH_RANGE) -> float:
     """Share of images that the classifier assigns to the digit they were asked for (a conditional
     GAN's ``labels``), counting only predictions with confidence above ``threshold``."""
     labels = np.asarray(labels).astype(int).ravel()
@@ -154,7 +145,7 @@ def plot_class_histogram(judgement: DigitJudgement, *, ax=None, title: str | Non
 
 
 # ------------------------------------------------------------------ Fréchet distance
-def classifier_features(classifier, images, *, layer: str = "features", value_range=(-1, 1),
+def classifier_features(classifier, images, *, layer: str = "features", value_range=TANH_RANGE,
                         batch_size: int = 256) -> np.ndarray:
     """Activations of ``classifier``'s layer named ``layer`` (the Week 3 CNN's last hidden layer)."""
     import keras
@@ -198,7 +189,7 @@ def feature_statistics(features) -> tuple[np.ndarray, np.ndarray]:
     return f.mean(axis=0), np.cov(f, rowvar=False)
 
 
-def frechet_classifier_distance(real_images, fake_images, classifier, *, real_range=(0, 1), fake_range=(-1, 1),
+def frechet_classifier_distance(real_images, fake_images, classifier, *, real_range=UNIT_RANGE, fake_range=TANH_RANGE,
                                 layer: str = "features") -> float:
     """FCD between real digits (default [0, 1], as loaded) and generated ones (default [-1, 1]).
 

@@ -1,9 +1,19 @@
-"""Image grids: the one picture every week of the course draws."""
+"""Image grids, the one picture every week of the course draws, and the files they become.
+
+* ``plot_image_grid`` / ``plot_digits_per_class``: a matplotlib grid with a label over each image.
+* ``plot_image_rows``: one row per label (a prompt, a class), the label at the row's left.
+* ``tile_images`` / ``save_png`` / ``write_gif``: plain uint8 pictures, fast enough to save after every epoch.
+
+Pixel values are drawn as the caller says (``value_range``); without one, a grid is shown from its
+darkest pixel (black) to its brightest (white), so [0, 1] data and [-1, 1] GAN outputs look alike.
+"""
 from __future__ import annotations
 
 from pathlib import Path
 
 import numpy as np
+
+from course_lib.data import BYTE_RANGE, TANH_RANGE, convert_range
 
 
 def _as_2d_images(images) -> np.ndarray:
@@ -20,16 +30,35 @@ def _as_2d_images(images) -> np.ndarray:
         raise ValueError(f"expected images shaped (N, H, W) or (N, H, W, 1), got {np.shape(images)}")
     if len(x) == 0:
         raise ValueError("no images to plot")
-    if x.min() < 0:  # GAN outputs in [-1, 1]
-        x = (x + 1.0) / 2.0
     return x
 
 
-def plot_image_grid(images, labels=None, *, ncols: int = 10, title: str | None = None,
-                    cmap: str = "gray", size: float = 1.0, save_to=None):
+def _shown_range(x: np.ndarray, value_range) -> tuple[float, float]:
+    """The pixel values drawn black and white: ``value_range``, or the grid's own darkest and brightest."""
+    if value_range is not None:
+        return float(value_range[0]), float(value_range[1])
+    lo, hi = float(x.min()), float(x.max())
+    return lo, (hi if hi > lo else lo + 1.0)
+
+
+def finish_figure(fig, *, title: str | None = None, save_to=None, tight: bool = True):
+    """Title, tight layout and (with ``save_to``) a PNG file: how every course plot ends."""
+    if title:
+        fig.suptitle(title)
+    if tight:
+        fig.tight_layout()
+    if save_to is not None:
+        Path(save_to).parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(save_to, dpi=100)
+    return fig
+
+
+def plot_image_grid(images, labels=None, *, ncols: int = 10, title: str | None = None, cmap: str = "gray",
+                    size: float = 1.0, value_range=None, save_to=None):
     """Show images in a grid, with an optional label over each one.
 
-    Images may be in [0, 1] or [-1, 1] (GAN outputs); both are drawn the same.
+    ``value_range`` is drawn black to white, e.g. ``UNIT_RANGE`` or ``TANH_RANGE`` from
+    ``course_lib.data``; by default the grid's darkest and brightest pixels.
     Returns the matplotlib Figure; ``save_to`` also writes it (PNG by suffix).
     """
     import matplotlib.pyplot as plt
@@ -37,6 +66,7 @@ def plot_image_grid(images, labels=None, *, ncols: int = 10, title: str | None =
     x = _as_2d_images(images)
     if labels is not None and len(labels) != len(x):
         raise ValueError(f"got {len(labels)} labels for {len(x)} images")
+    vmin, vmax = _shown_range(x, value_range)
     ncols = max(1, min(ncols, len(x)))
     nrows = int(np.ceil(len(x) / ncols))
     fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows + (0.4 if title else 0)),
@@ -44,16 +74,10 @@ def plot_image_grid(images, labels=None, *, ncols: int = 10, title: str | None =
     for i, ax in enumerate(axes.flat):
         ax.axis("off")
         if i < len(x):
-            ax.imshow(x[i], cmap=cmap, vmin=0, vmax=1)
+            ax.imshow(x[i], cmap=cmap, vmin=vmin, vmax=vmax)
             if labels is not None:
                 ax.set_title(str(labels[i]), fontsize=8)
-    if title:
-        fig.suptitle(title)
-    fig.tight_layout()
-    if save_to is not None:
-        Path(save_to).parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(save_to, dpi=100)
-    return fig
+    return finish_figure(fig, title=title, save_to=save_to)
 
 
 def plot_digits_per_class(images, labels, *, per_class: int = 10, title: str | None = None,
@@ -70,3 +94,75 @@ def plot_digits_per_class(images, labels, *, per_class: int = 10, title: str | N
         row_labels.extend([int(digit)] * per_class)
     return plot_image_grid(np.asarray(images)[picked], row_labels, ncols=per_class,
                            title=title, save_to=save_to)
+
+
+def plot_image_rows(images, row_labels, *, size: float = 1.0, value_range=None, save_to=None):
+    """``images`` shaped (rows, n, H, W[, 1]): one row per label, the label at the row's left.
+
+    ``value_range`` as in ``plot_image_grid``. Returns the Figure; ``save_to`` also writes it.
+    """
+    import matplotlib.pyplot as plt
+
+    x = np.asarray(images, dtype=np.float32)
+    if x.ndim == 5 and x.shape[-1] == 1:
+        x = x[..., 0]
+    if x.ndim != 4 or len(x) != len(row_labels):
+        raise ValueError(f"expected (rows={len(row_labels)}, n, H, W) images, got {np.shape(images)}")
+    vmin, vmax = _shown_range(x, value_range)
+    rows, n = x.shape[:2]
+    fig, axes = plt.subplots(rows, n, figsize=(size * n + 2.6, size * rows), squeeze=False)
+    for i in range(rows):
+        for j in range(n):
+            ax = axes[i, j]
+            ax.imshow(x[i, j], cmap="gray", vmin=vmin, vmax=vmax)
+            ax.set_xticks([]), ax.set_yticks([])
+            for spine in ax.spines.values():
+                spine.set_visible(False)
+        axes[i, 0].set_ylabel(row_labels[i], rotation=0, ha="right", va="center", fontsize=9)
+    fig.subplots_adjust(left=2.5 / (size * n + 2.6), right=0.99, top=0.99, bottom=0.01, wspace=0.05, hspace=0.05)
+    return finish_figure(fig, save_to=save_to, tight=False)
+
+
+# ------------------------------------------------------------------ plain pictures
+def tile_images(images, ncols: int = 8, *, value_range=TANH_RANGE, pad: int = 1, scale: int = 1) -> np.ndarray:
+    """Tile (N, H, W[, 1]) grey images (GAN outputs in [-1, 1] unless ``value_range`` says otherwise)
+    into one uint8 picture, with grey lines between them."""
+    x = np.asarray(images, dtype=np.float32)
+    if x.ndim == 4 and x.shape[-1] == 1:
+        x = x[..., 0]
+    if x.ndim != 3 or len(x) == 0:
+        raise ValueError(f"expected a non-empty batch of grey images (N, H, W[, 1]), got shape {np.shape(images)}")
+    x = convert_range(x, value_range, BYTE_RANGE)
+    n, h, w = x.shape
+    ncols = max(1, min(int(ncols), n))
+    nrows = -(-n // ncols)
+    sheet = np.full((nrows * (h + pad) + pad, ncols * (w + pad) + pad), 128, np.uint8)
+    for i in range(n):
+        r, c = divmod(i, ncols)
+        sheet[pad + r * (h + pad): pad + r * (h + pad) + h, pad + c * (w + pad): pad + c * (w + pad) + w] = x[i]
+    return sheet.repeat(scale, axis=0).repeat(scale, axis=1) if scale > 1 else sheet
+
+
+def save_png(picture: np.ndarray, path) -> Path:
+    """Write a uint8 picture (from ``tile_images``) as a PNG file."""
+    from PIL import Image
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(picture).save(path)
+    return path
+
+
+def write_gif(frames, path, *, duration_ms: int = 300, hold_last_ms: int = 1500) -> Path:
+    """Write pictures (uint8 arrays, or paths of PNG files) as an endlessly looping grey GIF."""
+    from PIL import Image
+
+    pictures = [Image.open(f).convert("L") if isinstance(f, (str, Path)) else Image.fromarray(np.asarray(f))
+                for f in frames]
+    if not pictures:
+        raise ValueError("no frames to write: train at least one epoch with a SampleGrid callback")
+    durations = [duration_ms] * (len(pictures) - 1) + [hold_last_ms]
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pictures[0].save(path, save_all=True, append_images=pictures[1:], duration=durations, loop=0)
+    return path

@@ -14,6 +14,7 @@ import warnings
 
 import numpy as np
 
+RUN_MODES = ("quick", "full")  # also the names of every configuration's presets
 QUICK_ENV = "COURSE_QUICK"
 # nbgrader sets this while it validates or autogrades; grading always runs quick.
 NBGRADER_ENV = "NBGRADER_EXECUTION"

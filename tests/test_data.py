@@ -203,12 +203,24 @@ def test_idx_with_bad_magic_or_broken_gzip(tmp_path):
         data.read_idx(broken)
 
 
-def test_range_helpers_round_trip():
+def test_convert_range_between_the_three_ranges():
     x = np.linspace(0, 1, 11, dtype=np.float32)
     t = data.to_tanh_range(x)
-    assert t.min() == -1 and t.max() == 1
-    np.testing.assert_allclose(data.to_unit_range(t), x, atol=1e-6)
-    assert data.to_unit_range(np.array([-3.0, 3.0])).tolist() == [0.0, 1.0]
+    assert t.dtype == np.float32 and t.min() == -1 and t.max() == 1
+    np.testing.assert_allclose(data.convert_range(t, data.TANH_RANGE, data.UNIT_RANGE), x, atol=1e-6)
+    pixels = data.convert_range(t, data.TANH_RANGE, data.BYTE_RANGE)
+    assert pixels.dtype == np.uint8 and pixels[0] == 0 and pixels[-1] == 255
+    assert np.abs(pixels - x * 255).max() <= 0.5 + 1e-3, "rounded to the nearest pixel value"
+    np.testing.assert_allclose(data.convert_range(pixels, data.BYTE_RANGE, data.UNIT_RANGE), x, atol=1 / 255)
+    # a tanh a hair past 1 is rounding, not a wrong range
+    assert data.convert_range(np.array([1.0000001]), data.TANH_RANGE, data.UNIT_RANGE).tolist() == [1.0]
+
+
+@pytest.mark.parametrize("images, source", [(np.array([0.0, 255.0]), (0.0, 1.0)), (np.array([-1.0, 0.5]), (0.0, 1.0)),
+                                            (np.array([0.0, 2.0]), (-1.0, 1.0))])
+def test_convert_range_refuses_values_outside_the_named_range(images, source):
+    with pytest.raises(ValueError, match="should be in"):
+        data.convert_range(images, source, data.UNIT_RANGE)
 
 
 def test_unpacks_like_keras(offline):
