@@ -1,5 +1,4 @@
-"""course_lib.gan and course_lib.gan_callbacks: losses, builders, the GAN model, checkpoints and resuming."""
-import dataclasses
+"""course_lib.gan: losses, builders, the GAN model (GAN-CLS included), checkpoints and resuming."""
 import json
 import os
 import signal
@@ -15,8 +14,8 @@ import pytest
 keras = pytest.importorskip("keras")
 
 from course_lib import gan as G  # noqa: E402
-from course_lib import gan_callbacks as GC  # noqa: E402
-from course_lib.checkpoints import CheckpointError  # noqa: E402
+from course_lib.gan import CheckpointError  # noqa: E402
+from course_lib.plotting import tile_images, write_gif  # noqa: E402
 
 SMALL = (8, 8, 1)
 
@@ -138,7 +137,10 @@ def test_conditional_builders_take_any_condition_size(cond_dim):
     # the condition reaches the output: another condition, another image
     other = np.asarray(g([z, cond + 3.0], training=False))
     assert np.abs(other - images).max() > 1e-4
-    assert d.get_layer("cond_tiled").output.shape[1:3] == d.get_layer("conv2_leaky").output.shape[1:3]
+    # G sees the condition again at every position of its first feature map
+    assert g.get_layer("cond_tiled").output.shape[1:3] == g.get_layer("reshape").output.shape[1:3]
+    # D's logit is an image term plus the agreement <phi(image), psi(cond)>
+    assert d.get_layer("match_term").output.shape[1:] == (1,)
 
 
 # ============================================================================ the GAN model
@@ -196,7 +198,7 @@ def test_fit_reports_finite_losses_and_tricks_are_accepted():
 
 def test_conditional_gan_trains_and_generates():
     g = G.build_conditional_generator(8, 3, cond_proj_dim=4, filters=(8, 4))
-    d = G.build_conditional_discriminator(3, cond_proj_dim=4, filters=(4, 8))
+    d = G.build_conditional_discriminator(3, features=8, cond_hidden=4, filters=(4, 8))
     gan = G.GAN(g, d)
     gan.compile()
     images = np.random.default_rng(0).uniform(-1, 1, (16, 28, 28, 1)).astype("float32")
@@ -220,6 +222,110 @@ def test_gan_rejects_bad_configurations():
     shared = keras.optimizers.Adam()
     with pytest.raises(ValueError, match="own optimizers"):
         gan.compile(shared, shared)
+
+
+# ============================================================================ GAN-CLS, through the steps fit() runs
+COND_DIM = 3
+
+
+def _cls_gan(mismatch_weight=0.5, real_label=1.0):
+    """A conditional GAN whose logits can be worked out by hand: G draws one fixed image whatever z and the
+    condition (its kernel is zero, so its output is tanh(bias)); D is one Dense layer on [image, condition]."""
+    z, cond = keras.Input((4,), name="z"), keras.Input((COND_DIM,), name="cond")
+    pixels = keras.layers.Dense(int(np.prod(SMALL)), activation="tanh", kernel_initializer="zeros",
+                                bias_initializer=keras.initializers.RandomNormal(seed=1))
+    g = keras.Model([z, cond], keras.layers.Reshape(SMALL)(pixels(keras.layers.Concatenate()([z, cond]))))
+    image, d_cond = keras.Input(SMALL, name="image"), keras.Input((COND_DIM,), name="cond")
+    joint = keras.layers.Concatenate()([keras.layers.Flatten()(image), d_cond])
+    d = keras.Model([image, d_cond], keras.layers.Dense(1, kernel_initializer=keras.initializers.RandomNormal(
+        stddev=2.0, seed=2))(joint))
+    gan = G.GAN(g, d, mismatch_weight=mismatch_weight, real_label=real_label)
+    gan.compile(keras.optimizers.SGD(0.1), keras.optimizers.SGD(0.1))
+    return gan
+
+
+def _cls_batch(n=6, seed=0):
+    """Real images and conditions as tensors, as fit() hands them to train_step."""
+    rng = np.random.default_rng(seed)
+    return (keras.ops.convert_to_tensor(rng.uniform(-1, 1, (n,) + SMALL).astype("float32")),
+            keras.ops.convert_to_tensor(rng.normal(size=(n, COND_DIM)).astype("float32")))
+
+
+def _softplus(x):
+    return np.logaddexp(0.0, np.asarray(x, np.float64))
+
+
+def _logits(gan, images, cond):
+    return np.asarray(gan.discriminator([np.asarray(images), np.asarray(cond)], training=True), np.float64)[:, 0]
+
+
+def _drawn(gan, cond):
+    """The one image G draws (for any z), once per condition."""
+    return np.asarray(gan.generator([np.zeros((len(cond), 4), "float32"), np.asarray(cond)]))
+
+
+def _expected_d_loss(gan, images, cond, w, real_label=1.0):
+    """GAN-CLS by hand: BCE(D(x, c), real) + (1 - w) BCE(D(G(z, c), c), 0) + w BCE(D(x, c'), 0), c' = the
+    previous example's condition. BCE(l, y) = y softplus(-l) + (1 - y) softplus(l)."""
+    fake = _drawn(gan, cond)
+    real_l, fake_l = _logits(gan, images, cond), _logits(gan, fake, cond)
+    wrong_l = _logits(gan, images, np.roll(np.asarray(cond), 1, axis=0))
+    real_term = real_label * _softplus(-real_l) + (1 - real_label) * _softplus(real_l)
+    return np.mean(real_term + (1 - w) * _softplus(fake_l) + w * _softplus(wrong_l))
+
+
+@pytest.mark.parametrize("w", [0.0, 0.5, 0.8])
+def test_gan_cls_d_loss_is_real_1_fake_0_and_mismatched_0(w):
+    gan = _cls_gan(mismatch_weight=w)
+    images, cond = _cls_batch()
+    expected = _expected_d_loss(gan, images, cond, w)
+    p_real = np.mean(1 / (1 + np.exp(-_logits(gan, images, cond))))
+    loss, d_real, _ = gan.d_step(images, cond)
+    assert float(loss) == pytest.approx(expected, rel=1e-5)
+    assert float(d_real) == pytest.approx(p_real, rel=1e-5), "d_real is D's mean probability on matched real pairs"
+
+
+def test_gan_cls_mismatched_pairs_use_another_examples_condition():
+    images, cond = _cls_batch()
+    gan = _cls_gan(mismatch_weight=0.5)
+    loss = float(gan.d_step(images, cond)[0])
+    # the same formula with the image's own condition in the "mismatched" term gives another number
+    fresh = _cls_gan(mismatch_weight=0.5)
+    fake = _drawn(fresh, cond)
+    own = np.mean(_softplus(-_logits(fresh, images, cond)) + 0.5 * _softplus(_logits(fresh, fake, cond))
+                  + 0.5 * _softplus(_logits(fresh, images, cond)))
+    assert loss != pytest.approx(own, rel=1e-3)
+    assert loss == pytest.approx(_expected_d_loss(fresh, images, cond, 0.5), rel=1e-5)
+
+
+def test_gan_cls_label_smoothing_applies_to_the_real_pair_only():
+    gan = _cls_gan(real_label=0.9)
+    images, cond = _cls_batch()
+    expected = _expected_d_loss(gan, images, cond, 0.5, real_label=0.9)
+    assert float(gan.d_step(images, cond)[0]) == pytest.approx(expected, rel=1e-5)
+
+
+def test_gan_cls_g_loss_asks_d_to_call_generated_pairs_real():
+    gan = _cls_gan()
+    images, cond = _cls_batch()
+    fake = _drawn(gan, cond)
+    expected = np.mean(_softplus(-_logits(gan, fake, cond)))  # BCE(D(G(z, c), c), 1)
+    assert float(gan.g_step(len(cond), cond)) == pytest.approx(expected, rel=1e-5)
+
+
+def test_train_step_reports_the_gan_cls_losses_it_minimises():
+    gan = _cls_gan()
+    images, cond = _cls_batch()
+    expected_d = _expected_d_loss(gan, images, cond, 0.5)
+    d_before = _snapshot(gan.discriminator)
+    logs = gan.train_step((images, cond))
+    assert float(logs["d_loss"]) == pytest.approx(expected_d, rel=1e-5)
+    assert _changed(d_before, gan.discriminator) and np.isfinite(float(logs["g_loss"]))
+
+
+def test_unconditional_gan_has_no_mismatch_term():
+    gan = _tiny_gan()
+    assert gan.mismatch_weight == 0.0 and not gan.conditional
 
 
 MIRRORED = textwrap.dedent("""
@@ -253,7 +359,7 @@ MIRRORED = textwrap.dedent("""
     # the conditional GAN (GAN-CLS mismatch term included) trains under the strategy too
     with strategy.scope():
         cgan = G.GAN(G.build_conditional_generator(4, 3, cond_proj_dim=4, filters=(4, 2)),
-                     G.build_conditional_discriminator(3, cond_proj_dim=4, filters=(2, 4)))
+                     G.build_conditional_discriminator(3, features=4, cond_hidden=4, filters=(2, 4)))
         cgan.compile()
     images = np.random.default_rng(1).uniform(-1, 1, (8, 28, 28, 1)).astype("float32")
     cond = np.eye(3, dtype="float32")[np.arange(8) % 3]
@@ -274,7 +380,7 @@ def test_sample_grid_pngs_and_gif(tmp_path):
     from PIL import Image
 
     gan = _tiny_gan()
-    grid = GC.SampleGrid(tmp_path / "samples", n=6, ncols=3, scale=1)
+    grid = G.SampleGrid(tmp_path / "samples", n=6, ncols=3, scale=1)
     gan.fit(_real(32), batch_size=16, epochs=3, verbose=0, callbacks=[grid])
     pngs = sorted((tmp_path / "samples").glob("epoch-*.png"))
     assert [p.name for p in pngs] == ["epoch-001.png", "epoch-002.png", "epoch-003.png"]
@@ -285,14 +391,45 @@ def test_sample_grid_pngs_and_gif(tmp_path):
     assert len(grid.frames) == 3 and not np.array_equal(grid.frames[0][1], grid.frames[2][1])
 
 
+def test_conditional_sample_grid_draws_one_labelled_row_per_condition(tmp_path):
+    g = G.build_conditional_generator(4, 3, cond_proj_dim=4, filters=(4, 2))
+    d = G.build_conditional_discriminator(3, features=4, cond_hidden=4, filters=(2, 4))
+    gan = G.GAN(g, d)
+    gan.compile()
+    cond = np.eye(3, dtype="float32")
+    grid = G.SampleGrid(tmp_path / "samples", cond=cond, ncols=5, row_labels=["zero", "one", "two"])
+    images = np.random.default_rng(0).uniform(-1, 1, (8, 28, 28, 1)).astype("float32")
+    gan.fit(images, cond[np.arange(8) % 3], batch_size=8, epochs=1, verbose=0, callbacks=[grid])
+    drawn = grid.frames[0][1].reshape(3, 5, 28, 28)
+    assert (tmp_path / "samples" / "epoch-001.png").is_file() and grid.gif_path.is_file()
+    # the same noise in every row: rows differ by their condition only, columns by their noise
+    again = gan.generate(np.tile(G.sample_noise(5, 4, 0), (3, 1)), np.repeat(cond, 5, axis=0))
+    np.testing.assert_allclose(drawn, again.reshape(3, 5, 28, 28), atol=1e-6)
+    with pytest.raises(ValueError, match="row labels"):
+        G.SampleGrid(tmp_path, cond=cond, row_labels=["zero"])
+
+
+def test_fresh_deletes_what_the_run_wrote_and_nothing_else(tmp_path):
+    gan = _tiny_gan()
+    G.fit_resumable(gan, _real(32), run_dir=tmp_path, epochs=2, batch_size=16, verbose=0,
+                    callbacks=[G.SampleGrid(tmp_path / "samples", n=4)])
+    (tmp_path / "notes.txt").write_text("mine")
+    assert {p.name for p in tmp_path.iterdir()} == {*G.RUN_FILES, "notes.txt"}
+    history = G.fit_resumable(_tiny_gan(), _real(32), run_dir=tmp_path, epochs=1, batch_size=16, verbose=0,
+                              fresh=True)
+    assert history.history["epoch"] == [1], "a fresh run starts at epoch 1"
+    assert not (tmp_path / "samples").exists(), "samples of the old run would end up in the new run's GIF"
+    assert (tmp_path / "notes.txt").read_text() == "mine"
+
+
 def test_tile_images_and_write_gif_errors(tmp_path):
-    sheet = GC.tile_images(-np.ones((5, 2, 2, 1)), ncols=2, pad=1)
+    sheet = tile_images(-np.ones((5, 2, 2, 1)), ncols=2, pad=1)
     assert sheet.shape == (3 * 3 + 1, 2 * 3 + 1) and sheet.dtype == np.uint8
     assert sheet[1, 1] == 0, "-1 (a GAN's black) should map to pixel value 0"
     with pytest.raises(ValueError, match="no frames"):
-        GC.write_gif([], tmp_path / "x.gif")
+        write_gif([], tmp_path / "x.gif")
     with pytest.raises(ValueError, match="grey images"):
-        GC.tile_images(np.zeros((2, 3)))
+        tile_images(np.zeros((2, 3)))
 
 
 def test_anneal_instance_noise():
@@ -303,7 +440,7 @@ def test_anneal_instance_noise():
         def on_epoch_begin(self, epoch, logs=None):
             seen.append(float(self.model.instance_noise.numpy()))
 
-    gan.fit(_real(16), batch_size=16, epochs=3, verbose=0, callbacks=[GC.AnnealInstanceNoise(2), Record()])
+    gan.fit(_real(16), batch_size=16, epochs=3, verbose=0, callbacks=[G.AnnealInstanceNoise(2), Record()])
     np.testing.assert_allclose(seen, [0.2, 0.1, 0.0], atol=1e-6)
 
 
@@ -311,7 +448,7 @@ def test_anneal_instance_noise():
 TRAIN_SCRIPT = textwrap.dedent("""
     import sys, time
     import keras, numpy as np
-    from course_lib import gan as G, gan_callbacks as GC
+    from course_lib import gan as G
 
     class Slow(keras.callbacks.Callback):  # keeps the run going long enough to be killed mid-way
         def on_train_batch_end(self, batch, logs=None):
@@ -323,7 +460,7 @@ TRAIN_SCRIPT = textwrap.dedent("""
     gan = G.GAN(g, d)
     gan.compile(keras.optimizers.Adam(1e-3), keras.optimizers.Adam(1e-3))
     x = np.random.default_rng(0).uniform(-1, 1, (64, 8, 8, 1)).astype("float32")
-    GC.fit_resumable(gan, x, run_dir=sys.argv[1], epochs=500, batch_size=16, verbose=0, callbacks=[Slow()])
+    G.fit_resumable(gan, x, run_dir=sys.argv[1], epochs=500, batch_size=16, verbose=0, callbacks=[Slow()])
 """)
 STEPS_PER_EPOCH = 4  # 64 images in batches of 16
 
@@ -362,7 +499,7 @@ def test_killed_run_resumes_from_its_checkpoint(tmp_path):
     assert info["step"] == saved_epoch * STEPS_PER_EPOCH
 
     gan = _resume_models()
-    assert GC.restore_gan(gan, run_dir) == saved_epoch
+    assert G.restore_gan(gan, run_dir) == saved_epoch
     assert int(gan.g_optimizer.iterations.numpy()) == saved_epoch * STEPS_PER_EPOCH
     assert int(gan.d_optimizer.iterations.numpy()) == saved_epoch * STEPS_PER_EPOCH
     # the restored weights are those in the checkpoint file
@@ -374,18 +511,19 @@ def test_killed_run_resumes_from_its_checkpoint(tmp_path):
     # carry on for one more epoch: it starts at the saved epoch and step, and the log is continuous
     gan = _resume_models()
     x = np.random.default_rng(0).uniform(-1, 1, (64, 8, 8, 1)).astype("float32")
-    history = GC.fit_resumable(gan, x, run_dir=run_dir, epochs=saved_epoch + 1, batch_size=16, verbose=0)
+    history = G.fit_resumable(gan, x, run_dir=run_dir, epochs=saved_epoch + 1, batch_size=16, verbose=0)
     assert int(gan.g_optimizer.iterations.numpy()) == (saved_epoch + 1) * STEPS_PER_EPOCH
-    assert history.history["epoch"] == list(range(saved_epoch + 1))
+    assert history.history["epoch"] == list(range(1, saved_epoch + 2)), "one row per epoch, numbered from 1"
+    assert (run_dir / "losses.png").is_file()
     assert json.loads(pointer.read_text())["epoch"] == saved_epoch + 1
     # a finished run returns at once, without training
-    again = GC.fit_resumable(_resume_models(), x, run_dir=run_dir, epochs=saved_epoch + 1, batch_size=16, verbose=0)
+    again = G.fit_resumable(_resume_models(), x, run_dir=run_dir, epochs=saved_epoch + 1, batch_size=16, verbose=0)
     assert len(again.history["d_loss"]) == saved_epoch + 1
 
 
 def _one_epoch_run(run_dir):
     gan = _tiny_gan()
-    GC.fit_resumable(gan, _real(32), run_dir=run_dir, epochs=1, batch_size=16, verbose=0)
+    G.fit_resumable(gan, _real(32), run_dir=run_dir, epochs=1, batch_size=16, verbose=0)
     return gan
 
 
@@ -394,7 +532,7 @@ def test_corrupt_pointer_gives_clear_error_and_keeps_the_run(tmp_path):
     before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
     (tmp_path / "checkpoints" / "latest.json").write_text("{not json")
     with pytest.raises(CheckpointError, match="latest.json"):
-        GC.fit_resumable(_tiny_gan(), _real(32), run_dir=tmp_path, epochs=2, batch_size=16, verbose=0)
+        G.fit_resumable(_tiny_gan(), _real(32), run_dir=tmp_path, epochs=2, batch_size=16, verbose=0)
     assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before
 
 
@@ -403,11 +541,11 @@ def test_corrupt_weights_give_clear_error_and_keep_the_run(tmp_path):
     weights = next((tmp_path / "checkpoints").glob("epoch-*/generator.weights.h5"))
     weights.write_bytes(weights.read_bytes()[:100])  # truncated, as by a full disk
     with pytest.raises(CheckpointError, match="cannot restore") as err:
-        GC.restore_gan(_tiny_gan(), tmp_path)
+        G.restore_gan(_tiny_gan(), tmp_path)
     assert "fresh=True" in str(err.value)
     assert weights.exists() and (tmp_path / "history.csv").exists()
     # starting over is explicit
-    history = GC.fit_resumable(_tiny_gan(), _real(32), run_dir=tmp_path, epochs=1, batch_size=16, verbose=0,
+    history = G.fit_resumable(_tiny_gan(), _real(32), run_dir=tmp_path, epochs=1, batch_size=16, verbose=0,
                                fresh=True)
     assert len(history.history["d_loss"]) == 1
 
@@ -416,18 +554,21 @@ def test_plot_gan_losses(tmp_path):
     import matplotlib
 
     matplotlib.use("Agg")
-    fig = GC.plot_gan_losses({"d_loss": [1.3, 1.2], "g_loss": [0.8, 0.9], "d_real": [0.6, 0.6],
+    fig = G.plot_gan_losses({"d_loss": [1.3, 1.2], "g_loss": [0.8, 0.9], "d_real": [0.6, 0.6],
                               "d_fake": [0.4, 0.4]}, save_to=tmp_path / "l.png")
     assert len(fig.axes) == 2 and (tmp_path / "l.png").is_file()
     with pytest.raises(ValueError, match="d_loss"):
-        GC.plot_gan_losses({"loss": [1.0]})
+        G.plot_gan_losses({"loss": [1.0]})
 
 
 # ============================================================================ config and augmentation
 def test_presets_and_build_dcgan(monkeypatch):
     monkeypatch.setenv("COURSE_QUICK", "1")
-    quick = G.DCGANConfig.for_mode(num_epochs=2)
-    assert quick.num_epochs == 2 and quick.g_filters == G.DCGAN_PRESETS["quick"].g_filters
+    quick = G.DCGANConfig.preset(num_epochs=2)
+    assert quick.num_epochs == 2 and quick.g_filters == G.DCGANConfig.presets["quick"].g_filters
+    assert G.DCGANConfig.preset("full").num_epochs == G.DCGANConfig.presets["full"].num_epochs
+    with pytest.raises(ValueError, match="quick or full"):
+        G.DCGANConfig.preset("huge")
     gan = G.build_dcgan(quick)
     assert gan.generator.output_shape == (None, 28, 28, 1) and gan.latent_dim == quick.latent_dim
     x = G.training_images(np.random.default_rng(0).uniform(0, 1, (10, 28, 28, 1)), quick)
@@ -435,8 +576,7 @@ def test_presets_and_build_dcgan(monkeypatch):
     with pytest.raises(ValueError, match=r"\[0, 1\]"):
         G.training_images(np.full((2, 28, 28, 1), 255.0))
     # the full preset's architecture options reach the built networks
-    full = G.build_dcgan(dataclasses.replace(G.DCGAN_PRESETS["full"], g_filters=(16, 8), d_filters=(8, 16),
-                                             d_dense=12))
+    full = G.build_dcgan(G.DCGANConfig.preset("full", g_filters=(16, 8), d_filters=(8, 16), d_dense=12))
     assert full.generator.get_layer("refine").kernel_size == (5, 5)
     assert full.discriminator.get_layer("hidden").units == 12
 

@@ -1,5 +1,7 @@
 """Epoch checkpoints for two-network training: resume where an interrupted run stopped.
 
+Private to ``course_lib.gan.training``, which keeps one in ``run_dir/checkpoints``.
+
 Colab runtimes disconnect, laptops sleep, people press Ctrl+C. A ``RunCheckpoint``
 keeps, in one run directory, the weights of any named models, their optimizers'
 state and the number of finished epochs. Writing is atomic: a new checkpoint goes
@@ -103,20 +105,9 @@ class RunCheckpoint:
             ) from err
         return int(info["epoch"])
 
-    # Each optimizer belongs to the model of the same name prefix ("generator" -> "generator").
+    # Each optimizer belongs to the model of the same name ("generator" -> "generator").
     def models_for_optimizer(self, name: str):
         model = self.models.get(name)
         if model is None:
             raise CheckpointError(f"no model named {name!r} for optimizer {name!r}")
         return model.trainable_variables
-
-
-def epoch_checkpoint_callback(checkpoint: RunCheckpoint, extra: dict | None = None):
-    """A Keras callback that saves ``checkpoint`` at the end of every epoch."""
-    import keras
-
-    class SaveEveryEpoch(keras.callbacks.Callback):
-        def on_epoch_end(self, epoch, logs=None):
-            checkpoint.save(epoch + 1, extra)
-
-    return SaveEveryEpoch()

@@ -1,8 +1,8 @@
-"""GAN architectures: the MLP GAN of Week 4, the DCGAN of Week 6 and a conditional DCGAN.
+"""The players: generators and discriminators of the MLP GAN (Week 4), the DCGAN (Week 6) and the
+conditional DCGAN that the final project trains on caption vectors.
 
 Generators map noise (and, for the conditional ones, a condition vector) to images in
-[-1, 1] (tanh); discriminators map images (and a condition) to one logit. Import them
-from ``course_lib.gan``, which re-exports everything here.
+[-1, 1] (tanh); discriminators map images (and a condition) to one logit.
 """
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import keras
 import numpy as np
 from keras import layers, ops
 
-IMAGE_SHAPE = (28, 28, 1)
+from course_lib.data import IMAGE_SHAPE
 
 
 def _leaky(alpha, name=None):
@@ -67,46 +67,53 @@ def build_mlp_discriminator(image_shape=IMAGE_SHAPE, hidden_units=(1024, 512, 25
     return keras.Sequential(stack, name=name)
 
 
-def _upsampling_layers(filters, image_shape, kernel_size, prefix="", refine=False):
-    """Dense -> (side, side, filters[0]) then one stride-2 transposed conv per further entry
-    and a last one to the image channels, with batch norm and ReLU between (DCGAN).
-    ``refine`` adds a stride-1 transposed conv at the smallest side, before any upsampling."""
-    h, w, channels = image_shape
+def _projection_layers(filters, image_shape):
+    """Dense -> a (side, side, filters[0]) map, side = the image side halved once per entry of ``filters``;
+    batch norm and ReLU as in DCGAN."""
+    h, w, _ = image_shape
     steps = len(filters)
     if h % 2 ** steps or w % 2 ** steps:
         raise ValueError(f"a {h}x{w} image cannot be reached by {steps} doublings: "
                          f"use {'fewer' if steps > 1 else 'other'} filters")
     h0, w0 = h // 2 ** steps, w // 2 ** steps
-    out = [layers.Dense(h0 * w0 * filters[0], use_bias=False, name=f"{prefix}project"),
-           layers.BatchNormalization(name=f"{prefix}project_bn"), layers.ReLU(name=f"{prefix}project_relu"),
-           layers.Reshape((h0, w0, filters[0]), name=f"{prefix}reshape")]
+    return [layers.Dense(h0 * w0 * filters[0], use_bias=False, name="project"),
+            layers.BatchNormalization(name="project_bn"), layers.ReLU(name="project_relu"),
+            layers.Reshape((h0, w0, filters[0]), name="reshape")]
+
+
+def _upsampling_layers(filters, image_shape, kernel_size, refine=False):
+    """From the projected map to the image: one stride-2 transposed conv per further entry of ``filters``
+    and a last one to the image channels (tanh), with batch norm and ReLU between (DCGAN).
+    ``refine`` adds a stride-1 transposed conv at the smallest side, before any upsampling."""
+    out = []
     if refine:  # more capacity where the digit's overall shape is decided, at no upsampling cost
         out += [layers.Conv2DTranspose(filters[0], kernel_size, padding="same", use_bias=False,
-                                       name=f"{prefix}refine"),
-                layers.BatchNormalization(name=f"{prefix}refine_bn"), layers.ReLU(name=f"{prefix}refine_relu")]
+                                       name="refine"),
+                layers.BatchNormalization(name="refine_bn"), layers.ReLU(name="refine_relu")]
     for i, f in enumerate(filters[1:], start=1):
         # kernel divisible by the stride: every output pixel gets the same number of kernel copies
         out += [layers.Conv2DTranspose(f, kernel_size, strides=2, padding="same", use_bias=False,
-                                       name=f"{prefix}up{i}"),
-                layers.BatchNormalization(name=f"{prefix}up{i}_bn"), layers.ReLU(name=f"{prefix}up{i}_relu")]
-    out.append(layers.Conv2DTranspose(channels, kernel_size, strides=2, padding="same", activation="tanh",
-                                      name=f"{prefix}image"))
+                                       name=f"up{i}"),
+                layers.BatchNormalization(name=f"up{i}_bn"), layers.ReLU(name=f"up{i}_relu")]
+    # float32 even under mixed precision, so the image is exactly in [-1, 1]
+    out.append(layers.Conv2DTranspose(image_shape[-1], kernel_size, strides=2, padding="same", activation="tanh",
+                                      dtype="float32", name="image"))
     return out
 
 
-def _downsampling_layers(filters, kernel_size, alpha, dropout, prefix=""):
+def _downsampling_layers(filters, kernel_size, alpha, dropout):
     """One stride-2 convolution per entry; batch norm on all but the first (as in DCGAN)."""
     out = []
     for i, f in enumerate(filters, start=1):
         # no bias: batch norm follows, or (first layer) TensorFlow's graph optimiser fails to fuse
         # bias + LeakyReLU in the gradient and logs a scary, harmless error on every run
         out.append(layers.Conv2D(f, kernel_size, strides=2, padding="same", use_bias=False,
-                                 name=f"{prefix}conv{i}"))
+                                 name=f"conv{i}"))
         if i > 1:
-            out.append(layers.BatchNormalization(name=f"{prefix}conv{i}_bn"))
-        out.append(_leaky(alpha, f"{prefix}conv{i}_leaky"))
+            out.append(layers.BatchNormalization(name=f"conv{i}_bn"))
+        out.append(_leaky(alpha, f"conv{i}_leaky"))
         if dropout:
-            out.append(layers.Dropout(dropout, name=f"{prefix}conv{i}_dropout"))
+            out.append(layers.Dropout(dropout, name=f"conv{i}_dropout"))
     return out
 
 
@@ -122,7 +129,7 @@ def build_dcgan_generator(latent_dim: int = 100, filters=(128, 64), *, image_sha
     latent_dim = _check_positive("latent_dim", latent_dim)
     filters = _check_filters(filters)
     image_shape = _check_image_shape(image_shape)
-    return keras.Sequential([keras.Input((latent_dim,), name="z"),
+    return keras.Sequential([keras.Input((latent_dim,), name="z"), *_projection_layers(filters, image_shape),
                              *_upsampling_layers(filters, image_shape, kernel_size, refine=refine)], name=name)
 
 
@@ -166,15 +173,20 @@ def build_dcgan_discriminator(image_shape=IMAGE_SHAPE, filters=(64, 128), *, ker
                              *hidden, layers.Dense(1, name="logit")], name=name)
 
 
+def _condition_projection(cond, units, alpha):
+    """A learned Dense projection of the condition, with LeakyReLU."""
+    return _leaky(alpha, "cond_leaky")(layers.Dense(units, name="cond_projection")(cond))
+
+
 def build_conditional_generator(latent_dim: int, cond_dim: int, *, cond_proj_dim: int = 64, filters=(128, 64),
                                 image_shape=IMAGE_SHAPE, kernel_size: int = 4, alpha: float = 0.2,
                                 name: str = "conditional_generator"):
-    """A DCGAN generator steered by a condition vector of any size.
+    """A DCGAN generator steered by a condition vector of any size (a one-hot class, a caption vector).
 
-    Inputs ``[z (batch, latent_dim), cond (batch, cond_dim)]``; output a
-    ``image_shape`` image in [-1, 1]. The condition (a one-hot class, a sentence
-    embedding, ...) goes through a learned Dense projection to ``cond_proj_dim``
-    numbers, which are concatenated with z.
+    Inputs ``[z (batch, latent_dim), cond (batch, cond_dim)]``; output an ``image_shape``
+    image in [-1, 1]. The condition goes through a learned Dense projection to
+    ``cond_proj_dim`` numbers, which are joined to z and also tiled over the first feature
+    map (7x7 for digits), so every upsampling step sees the condition.
     """
     latent_dim = _check_positive("latent_dim", latent_dim)
     cond_dim = _check_positive("cond_dim", cond_dim)
@@ -183,42 +195,46 @@ def build_conditional_generator(latent_dim: int, cond_dim: int, *, cond_proj_dim
     image_shape = _check_image_shape(image_shape)
     z = keras.Input((latent_dim,), name="z")
     cond = keras.Input((cond_dim,), name="cond")
-    proj = _leaky(alpha, "cond_leaky")(layers.Dense(cond_proj_dim, name="cond_projection")(cond))
+    proj = _condition_projection(cond, cond_proj_dim, alpha)
     h = layers.Concatenate(name="z_and_cond")([z, proj])
+    for layer in _projection_layers(filters, image_shape):
+        h = layer(h)
+    tiled = layers.UpSampling2D((int(h.shape[1]), int(h.shape[2])), name="cond_tiled")(
+        layers.Reshape((1, 1, cond_proj_dim), name="cond_pixel")(proj))
+    h = layers.Concatenate(name="map_and_cond")([h, tiled])
     for layer in _upsampling_layers(filters, image_shape, kernel_size):
         h = layer(h)
     return keras.Model([z, cond], h, name=name)
 
 
-def build_conditional_discriminator(cond_dim: int, *, image_shape=IMAGE_SHAPE, cond_proj_dim: int = 64,
-                                    filters=(64, 128), kernel_size: int = 4, alpha: float = 0.2,
-                                    dropout: float = 0.0, name: str = "conditional_discriminator"):
-    """A DCGAN discriminator that judges (image, condition) pairs, GAN-CLS style.
+def build_conditional_discriminator(cond_dim: int, *, image_shape=IMAGE_SHAPE, filters=(64, 128),
+                                    features: int = 256, cond_hidden: int = 128, kernel_size: int = 4,
+                                    alpha: float = 0.2, dropout: float = 0.0,
+                                    name: str = "conditional_discriminator"):
+    """A DCGAN discriminator that judges (image, condition) pairs: a projection discriminator.
 
-    Inputs ``[image, cond (batch, cond_dim)]``; output one logit, high for a real
-    image *with its own condition*. The condition is projected by a learned Dense
-    layer, tiled over the image feature map (7x7 for digits) and concatenated with
-    it, so a 1x1 convolution can compare image and condition at every position.
+    Inputs ``[image, cond (batch, cond_dim)]``; output one logit, high for a real image
+    *with its own condition*. The image goes through DCGAN's strided convolutions to
+    ``features`` numbers phi(image), the condition through two Dense layers to psi(cond)
+    of the same size, and the logit is an image term plus <phi(image), psi(cond)>, so
+    whether image and condition agree is part of the architecture (Miyato & Koyama, 2018).
     """
     cond_dim = _check_positive("cond_dim", cond_dim)
-    cond_proj_dim = _check_positive("cond_proj_dim", cond_proj_dim)
+    features = _check_positive("features", features)
+    cond_hidden = _check_positive("cond_hidden", cond_hidden)
     image_shape = _check_image_shape(image_shape)
     filters = _check_filters(filters)
+    if not 0 <= dropout < 1:
+        raise ValueError(f"dropout should be in [0, 1), got {dropout}")
     image = keras.Input(image_shape, name="image")
     cond = keras.Input((cond_dim,), name="cond")
     h = image
-    for layer in _downsampling_layers(filters, kernel_size, alpha, dropout):
+    for layer in [*_downsampling_layers(filters, kernel_size, alpha, dropout), layers.Flatten(name="flatten")]:
         h = layer(h)
-    fh, fw = int(h.shape[1]), int(h.shape[2])
-    proj = _leaky(alpha, "cond_leaky")(layers.Dense(cond_proj_dim, name="cond_projection")(cond))
-    tiled = layers.UpSampling2D((fh, fw), name="cond_tiled")(layers.Reshape((1, 1, cond_proj_dim))(proj))
-    h = layers.Concatenate(name="image_and_cond")([h, tiled])
-    h = _leaky(alpha, "joint_leaky")(layers.Conv2D(filters[-1], 1, use_bias=False, name="joint_conv")(h))
-    logit = layers.Dense(1, name="logit")(layers.Flatten(name="flatten")(h))
+    phi = _leaky(alpha, "features_leaky")(layers.Dense(features, name="features")(h))
+    psi = layers.Dense(features, name="cond_features")(_condition_projection(cond, cond_hidden, alpha))
+    logit = layers.Add(name="image_and_match")([layers.Dense(1, name="image_term")(phi),
+                                                layers.Dot(axes=1, name="match_term")([phi, psi])])
+    logit = layers.Activation("linear", dtype="float32", name="logit")(logit)  # float32 under mixed precision
     return keras.Model([image, cond], logit, name=name)
 
-
-__all__ = [
-    "IMAGE_SHAPE", "MinibatchStdDev", "build_conditional_discriminator", "build_conditional_generator",
-    "build_dcgan_discriminator", "build_dcgan_generator", "build_mlp_discriminator", "build_mlp_generator",
-]
