@@ -9,9 +9,8 @@ import numpy as np
 import pytest
 from sklearn.exceptions import NotFittedError
 
-from course_lib import captions as C
 from course_lib import text as T
-from course_lib.text_encoder import check_lexicon
+from course_lib.text import check_lexicon
 
 ANIMALS = ["cat", "dog", "cow", "horse", "sheep"]
 VEHICLES = ["car", "bus", "truck", "train", "bike"]
@@ -326,11 +325,11 @@ def test_missing_file(tmp_path):
 # ------------------------------------------------------------------ the caption encoder
 def test_lexicon_covers_every_caption_style_word():
     group_of = {w: g for g, words in T.CAPTION_LEXICON.items() for w in words}
-    for attribute in C.SYNONYMS:
-        for phrase in C.SYNONYMS[attribute] + C.HELDOUT_SYNONYMS[attribute]:
+    for attribute in T.SYNONYMS:
+        for phrase in T.SYNONYMS[attribute] + T.HELDOUT_SYNONYMS[attribute]:
             groups = {group_of[w] for w in T.tokenize(phrase) if w in group_of}
             assert groups == {attribute}, f"{phrase!r} should tie to {attribute!r}, got {groups}"
-    for d, word in enumerate(C.DIGIT_WORDS):
+    for d, word in enumerate(T.DIGIT_WORDS):
         assert group_of[word] == group_of[str(d)] == str(d)
 
 
@@ -345,8 +344,8 @@ def test_caption_encoder_ties_synonyms(caption_encoder):
 
 
 def test_numerals_and_digit_words_are_nearest(caption_encoder):
-    digit_words = [w for d in range(10) for w in (str(d), C.DIGIT_WORDS[d])]
-    for d, word in enumerate(C.DIGIT_WORDS):
+    digit_words = [w for d in range(10) for w in (str(d), T.DIGIT_WORDS[d])]
+    for d, word in enumerate(T.DIGIT_WORDS):
         assert caption_encoder.most_similar(str(d), 1, among=digit_words)[0][0] == word
         assert caption_encoder.most_similar(word, 1, among=digit_words)[0][0] == str(d)
 
@@ -370,7 +369,7 @@ def test_caption_encoder_knows_every_training_caption(caption_encoder, tmp_path)
 
 
 def test_caption_sample_keeps_rare_caption_words():
-    from course_lib.text import _sample_captions
+    from course_lib.text.caption_encoder import _sample_captions
 
     tokenized = [["a", "thick", "seven"]] * 500 + [["a", "chubby", "seven"], ["a", "chubby", "one"]]
     sample = _sample_captions(tokenized, 50, np.random.default_rng(0))

@@ -32,7 +32,10 @@ from pathlib import Path
 
 import numpy as np
 
-FILE_FORMAT = "course_lib.SentenceEncoder/1"
+from course_lib.text.tokenizer import tokenize
+from course_lib.text.word2vec import train_word2vec
+
+_FILE_FORMAT = "course_lib.SentenceEncoder/1"
 
 
 class PromptError(ValueError):
@@ -123,8 +126,6 @@ class SentenceEncoder:
         Pass ``word_vectors`` (a trained gensim ``Word2Vec`` or ``KeyedVectors``) to reuse them
         instead of training; the corpus then only provides the IDF weights.
         """
-        from course_lib.text import tokenize, train_word2vec
-
         self._check_params()
         docs = [tokenize(d) if isinstance(d, str) else [str(t) for t in d] for d in corpus]
         docs = [d for d in docs if d]
@@ -161,8 +162,6 @@ class SentenceEncoder:
     # -------------------------------------------------------------- encoding
     def split_known(self, sentence: str) -> tuple[list[str], list[str]]:
         """The sentence's tokens, split into (known, unknown) to this encoder."""
-        from course_lib.text import tokenize
-
         self._check_fitted()
         tokens = tokenize(sentence)
         return [t for t in tokens if t in self.index_], [t for t in tokens if t not in self.index_]
@@ -174,8 +173,6 @@ class SentenceEncoder:
         that is empty, or has no known word, raises :class:`EmptyPromptError` or
         :class:`NoKnownWordsError` (both ``ValueError``), naming which sentence it was.
         """
-        from course_lib.text import tokenize
-
         self._check_fitted()
         if isinstance(sentences, (str, bytes)):
             raise TypeError("encode() takes a list of sentences; wrap a single prompt in a list: encode([prompt])")
@@ -256,7 +253,7 @@ class SentenceEncoder:
         tmp = path.with_name(path.name + ".partial")
         with open(tmp, "wb") as fh:
             np.savez_compressed(
-                fh, format=np.asarray(FILE_FORMAT), params=np.asarray(json.dumps(self.get_params())),
+                fh, format=np.asarray(_FILE_FORMAT), params=np.asarray(json.dumps(self.get_params())),
                 vocab=np.frombuffer("\n".join(self.vocab_).encode("utf-8"), dtype=np.uint8),
                 vectors=self.vectors_, idf=self.idf_)
         os.replace(tmp, path)
@@ -282,8 +279,8 @@ class SentenceEncoder:
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, KeyError, UnicodeDecodeError) as err:
             raise EncoderFileError(f"{path}: unreadable or truncated encoder file ({type(err).__name__}: {err}); "
                                    f"{hint}") from err
-        if fmt != FILE_FORMAT:
-            raise EncoderFileError(f"{path}: format {fmt!r}, expected {FILE_FORMAT!r}")
+        if fmt != _FILE_FORMAT:
+            raise EncoderFileError(f"{path}: format {fmt!r}, expected {_FILE_FORMAT!r}")
         if (vectors.ndim != 2 or vectors.shape[0] != len(vocab) or idf.shape != (len(vocab),)
                 or len(set(vocab)) != len(vocab)):
             raise EncoderFileError(f"{path}: vocabulary ({len(vocab)}), vectors {vectors.shape} and IDF weights "
@@ -306,8 +303,6 @@ class SentenceEncoder:
 # ------------------------------------------------------------------ helpers
 def check_lexicon(lexicon: dict) -> None:
     """A lexicon maps group names to lists of single, normalised words, each in one group only."""
-    from course_lib.text import tokenize
-
     seen = {}
     for group, words in lexicon.items():
         if isinstance(words, str) or not words:
