@@ -6,9 +6,11 @@ Notebooks import it the way Dive into Deep Learning imports ``d2l``::
     cl.set_seed(0)
     epochs = cl.pick(quick=1, full=20)
 
-Submodules are small and each about one idea: ``runtime`` (mode, seeds,
-devices), ``data`` (the course digits), ``plotting`` (image grids).
-Later weeks add their own modules.
+Modules are small and each about one idea: ``runtime`` (mode, seeds, devices),
+``data`` (the course digits and their value ranges), ``plotting`` (image grids),
+then one module or subpackage per idea of a later week: ``regression``,
+``optimizers``, ``cnn``, ``convolution``, ``gan``, ``text``, ``metrics`` and
+``text2image``. ``course_lib/README.md`` maps each week to its modules.
 """
 import os
 

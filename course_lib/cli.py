@@ -5,6 +5,9 @@ import argparse
 import sys
 from pathlib import Path
 
+from course_lib.data import SOURCES
+from course_lib.runtime import RUN_MODES
+
 
 def _doctor(args) -> int:
     from course_lib.doctor import report, run_checks
@@ -28,7 +31,7 @@ def _data_show(args) -> int:
 
 
 def _data_build(args) -> int:
-    from course_lib.captions import build_captioned_dataset
+    from course_lib.text2image import build_captioned_dataset
 
     path = build_captioned_dataset(args.source, args.out, captions_per_image=args.captions_per_image,
                                    seed=args.seed)
@@ -37,11 +40,10 @@ def _data_build(args) -> int:
 
 
 def _train(args) -> int:
-    from course_lib import text2image as t2i
-    from course_lib import text2image_run as run
+    from course_lib.text2image import Text2ImageConfig, train
 
-    config = t2i.get_config(args.config, num_epochs=args.epochs)
-    run.train(args.run_dir, config, source=args.data, fresh=args.fresh, verbose="auto")
+    overrides = {"num_epochs": args.epochs} if args.epochs is not None else {}
+    train(args.run_dir, Text2ImageConfig.preset(args.config, **overrides), source=args.data, fresh=args.fresh)
     print(f"Run directory: {Path(args.run_dir).resolve()} (losses.png, samples/, checkpoints/)")
     return 0
 
@@ -55,20 +57,25 @@ def _check_prompts(prompts) -> list[str]:
 
 
 def _generate(args) -> int:
+    import matplotlib
     import numpy as np
 
-    from course_lib import text2image_run as run
-    from course_lib.text2image_plots import save_prompt_grid
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from course_lib.data import BYTE_RANGE
+    from course_lib.plotting import plot_image_rows
+    from course_lib.text2image import generate
 
     prompts = _check_prompts(args.prompts)
     if args.n < 1:
         raise ValueError("-n must be at least 1")
-    images = run.generate(prompts, args.run_dir, n=args.n, seed=args.seed)
+    images = generate(prompts, args.run_dir, n=args.n, seed=args.seed)
     out = Path(args.out)
     stem = out.with_suffix("") if out.suffix.lower() in (".png", ".npz") else out
     stem.parent.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(stem.with_suffix(".npz"), images=images, prompts=np.asarray(prompts))
-    save_prompt_grid(images, prompts, stem.with_suffix(".png"))
+    plt.close(plot_image_rows(images, prompts, value_range=BYTE_RANGE, save_to=stem.with_suffix(".png")))
     print(f"Saved {stem.with_suffix('.png').resolve()} and {stem.with_suffix('.npz').resolve()}")
     return 0
 
@@ -76,7 +83,7 @@ def _generate(args) -> int:
 def _evaluate(args) -> int:
     import json
 
-    from course_lib.text2image_eval import evaluate
+    from course_lib.text2image import evaluate
 
     result = evaluate(args.run_dir, n=args.n)
     if args.json:
@@ -96,20 +103,20 @@ def build_parser() -> argparse.ArgumentParser:
     data = sub.add_parser("data", help="look at the course data")
     data_sub = data.add_subparsers(dest="data_command", required=True)
     show = data_sub.add_parser("show", help="save a PNG grid of real digits, one row per class")
-    show.add_argument("--source", default="auto", choices=["auto", "mnist", "mnist-5k", "digits8x8"])
+    show.add_argument("--source", default="auto", choices=SOURCES)
     show.add_argument("--out", default="runs/digits_per_class.png", help="PNG file to write")
     show.add_argument("--per-class", type=int, default=10)
     show.set_defaults(func=_data_show)
     build = data_sub.add_parser("build", help="measure, caption and save the digits as one .npz (final project)")
-    build.add_argument("--source", default="auto", choices=["auto", "mnist", "mnist-5k", "digits8x8"])
+    build.add_argument("--source", default="auto", choices=SOURCES)
     build.add_argument("--out", default=None, help="file to write (default: the course data dir)")
     build.add_argument("--captions-per-image", type=int, default=5)
     build.add_argument("--seed", type=int, default=0)
     build.set_defaults(func=_data_build)
 
     train = sub.add_parser("train", help="train (or resume) the text2image GAN")
-    train.add_argument("--config", default="quick", choices=["quick", "full"])
-    train.add_argument("--data", default="auto", choices=["auto", "mnist", "mnist-5k", "digits8x8"])
+    train.add_argument("--config", default="quick", choices=RUN_MODES, help="the preset (default: quick)")
+    train.add_argument("--data", default="auto", choices=SOURCES)
     train.add_argument("--epochs", type=int, default=None, help="total epochs (default: the preset's)")
     train.add_argument("--run-dir", default="runs/text2image")
     train.add_argument("--fresh", action="store_true", help="delete the run directory and start over")

@@ -31,8 +31,9 @@ def trained_run(env):
     root, values = env
     run_dir = root / "run"
     script = f"""
-        from course_lib import text2image as t2i, text2image_run as run
-        run.train({str(run_dir)!r}, t2i.get_config("quick", num_epochs=1, **{TINY!r}), source="digits8x8", verbose=0)
+        from course_lib import text2image as t2i
+        t2i.train({str(run_dir)!r}, t2i.Text2ImageConfig.preset("quick", num_epochs=1, **{TINY!r}), source="digits8x8",
+                  verbose=0)
     """
     proc = subprocess.run([sys.executable, "-c", textwrap.dedent(script)], env=values, capture_output=True,
                           text=True, timeout=600)
@@ -45,10 +46,15 @@ def course(env, *args, timeout=600):
 
 
 def test_run_directory_has_what_training_promises(trained_run):
-    for name in ("config.json", "encoder.npz", "history.csv", "losses.png", "generator.weights.h5"):
-        assert (trained_run / name).is_file(), name
-    assert list((trained_run / "samples").glob("epoch-001.png"))
+    from course_lib.gan import RUN_FILES, read_history
+
+    # Week 6's run directory, plus what is specific to text
+    assert {p.name for p in trained_run.iterdir()} == {*RUN_FILES, "config.json", "encoder.npz"}
+    assert [p.name for p in (trained_run / "samples").glob("epoch-*.png")] == ["epoch-001.png"]
+    assert (trained_run / "samples" / "samples.gif").is_file()
     assert json.loads((trained_run / "checkpoints" / "latest.json").read_text())["epoch"] == 1
+    history = read_history(trained_run)
+    assert history["epoch"] == [1] and set(history) == {"epoch", "d_loss", "g_loss", "d_real", "d_fake"}
 
 
 def test_generate_writes_grid_and_npz_and_is_repeatable(env, trained_run, tmp_path):
@@ -82,7 +88,7 @@ def test_a_prompt_without_a_digit_draws_with_a_warning(env, trained_run, tmp_pat
 
 
 def test_prompts_without_a_digit_are_found_in_any_spelling():
-    from course_lib.text2image_run import prompts_without_a_digit
+    from course_lib.text2image import prompts_without_a_digit
 
     prompts = ["a digit", "a THIN 4", "the number nine", "seven!", "a thick number, leaning left", "7th"]
     assert prompts_without_a_digit(prompts) == ["a digit", "a thick number, leaning left"]
@@ -135,8 +141,9 @@ def test_corrupt_checkpoint_stops_training_without_losing_the_run(env, trained_r
 def test_a_killed_run_resumes_from_its_last_checkpoint(env, tmp_path, monkeypatch):
     run_dir = tmp_path / "killed"
     script = f"""
-        from course_lib import text2image as t2i, text2image_run as run
-        run.train({str(run_dir)!r}, t2i.get_config("quick", num_epochs=200, **{TINY!r}), source="digits8x8", verbose=0)
+        from course_lib import text2image as t2i
+        t2i.train({str(run_dir)!r}, t2i.Text2ImageConfig.preset("quick", num_epochs=200, **{TINY!r}),
+                  source="digits8x8", verbose=0)
     """
     proc = subprocess.Popen([sys.executable, "-c", textwrap.dedent(script)], env=env[1],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -151,10 +158,10 @@ def test_a_killed_run_resumes_from_its_last_checkpoint(env, tmp_path, monkeypatc
     saved = json.loads(pointer.read_text())["epoch"]
     assert saved >= 2, "training should have written checkpoints before it was killed"
 
-    from course_lib import text2image as t2i
-    from course_lib import text2image_run as run
-
     import keras
+
+    from course_lib import text2image as t2i
+    from course_lib.gan import read_history
 
     seen = {}
 
@@ -167,11 +174,46 @@ def test_a_killed_run_resumes_from_its_last_checkpoint(env, tmp_path, monkeypatc
 
     for key in ("COURSE_QUICK", "COURSE_DATA_DIR", "KERAS_HOME", "MPLBACKEND"):
         monkeypatch.setenv(key, env[1][key])
-    run.train(run_dir, t2i.get_config("quick", num_epochs=saved + 1, **TINY), source="digits8x8", verbose=0,
-              callbacks=[Probe()])
+    t2i.train(run_dir, t2i.Text2ImageConfig.preset("quick", num_epochs=saved + 1, **TINY), source="digits8x8",
+              verbose=0, callbacks=[Probe()])
     steps_per_epoch = TINY["max_images"] // TINY["batch_size"]
     assert seen["first_epoch"] == saved, "training should carry on from the saved epoch"
     assert seen["iterations"] == saved * steps_per_epoch, "the optimizer state should be restored too"
-    history = run.read_history(run_dir)
+    history = read_history(run_dir)
     assert history["epoch"] == list(range(1, saved + 2)), "the loss history should continue without gaps or repeats"
     assert json.loads(pointer.read_text())["epoch"] == saved + 1
+
+
+def test_course_train_goes_down_one_path_to_gan_train_step(tmp_path, monkeypatch, quick_env):
+    """`course train` -> text2image.train -> gan.fit_resumable -> GAN.fit -> GAN.train_step, resolving
+    the data source once (with downloads allowed, "auto" asks the network once, not at every step)."""
+    from course_lib import cli, data
+    from course_lib import gan as G
+    from course_lib.text2image import run
+
+    calls = {"online": 0, "fit_resumable": [], "train_step": 0}
+    monkeypatch.setenv("COURSE_ALLOW_DOWNLOAD", "1")
+
+    def offline(*args, **kwargs):
+        calls["online"] += 1
+        return False
+
+    real_fit, real_step = run.fit_resumable, G.GAN.train_step
+
+    def spy_fit(gan, *args, **kwargs):
+        calls["fit_resumable"].append(type(gan))
+        return real_fit(gan, *args, **kwargs)
+
+    def spy_step(self, batch):  # runs when fit() traces the step
+        calls["train_step"] += 1
+        return real_step(self, batch)
+
+    monkeypatch.setattr(data, "is_online", offline)
+    monkeypatch.setattr(run, "fit_resumable", spy_fit)
+    monkeypatch.setattr(G.GAN, "train_step", spy_step)
+    run_dir = tmp_path / "run"
+    assert cli.main(["train", "--data", "auto", "--epochs", "1", "--run-dir", str(run_dir)]) == 0
+    assert calls["online"] == 1, "the data source should be resolved once"
+    assert calls["fit_resumable"] == [G.GAN] and calls["train_step"] >= 1
+    assert G.read_history(run_dir)["epoch"] == [1]
+    assert json.loads((run_dir / "config.json").read_text())["source"] == "mnist-5k"

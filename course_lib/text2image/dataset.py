@@ -1,4 +1,4 @@
-"""Captioned digits: measure each digit's style and describe it in words.
+"""Captioned digits: measure each digit's style, describe it in words, save it all in one ``.npz``.
 
 The final project needs captions that carry more than the label, so we measure
 two style attributes from the pixels and bin them into words:
@@ -6,65 +6,24 @@ two style attributes from the pixels and bin them into words:
 * stroke **thickness** = ink area / skeleton length (pixels): thin, regular, thick;
 * **slant** from image moments (how far x moves per row): leaning left, upright, leaning right.
 
-Captions come from many templates with synonyms, numerals and digit words. Some
-templates and synonyms are held out of training (``HELDOUT_*``) so that we can
-test whether the model generalises to phrasings it never saw.
+The captions are written in Week 5's caption language (``course_lib.text.captions``): many
+templates with synonyms, numerals and digit words, some of them held out of training.
 """
 from __future__ import annotations
 
 import os
+import zipfile
 from pathlib import Path
 
 import numpy as np
 
-DIGIT_WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
-THICKNESS_WORDS = ("thin", "regular", "thick")
-SLANT_WORDS = ("left", "upright", "right")
+from course_lib.data import BYTE_RANGE, UNIT_RANGE, convert_range, data_dir, load_digits_dataset
+from course_lib.text.captions import SLANT_WORDS, THICKNESS_WORDS, make_captions
 
 # Bin edges, near the quartiles measured on the course digits (see the final notebook's
 # histograms), so about a quarter of the digits fall in each outer bin.
 THICKNESS_EDGES = (2.15, 2.95)  # stroke width in pixels: thin < 2.15 <= regular < 2.95 <= thick
 SLANT_EDGES = (-0.05, 0.3)  # x shift per row: left < -0.05 <= upright < 0.3 <= right
-
-# Words a caption may use for each attribute value. The held-out synonyms never
-# appear in training captions; the encoder must map them near their trained synonyms.
-SYNONYMS = {
-    "thin": ["thin", "light", "fine", "delicate", "slim"],
-    "regular": ["regular", "normal", "medium", "ordinary"],
-    "thick": ["thick", "bold", "heavy", "chunky", "broad"],
-    "left": ["leaning left", "slanted left", "tilted to the left", "sloping left"],
-    "upright": ["upright", "straight", "vertical", "standing straight"],
-    "right": ["leaning right", "slanted right", "tilted to the right", "sloping right", "italic"],
-}
-HELDOUT_SYNONYMS = {
-    "thin": ["skinny", "slender"],
-    "regular": ["average"],
-    "thick": ["fat", "wide"],
-    "left": ["leaning backwards"],
-    "upright": ["erect"],
-    "right": ["leaning forwards"],
-}
-
-# {d} digit phrase, {t} thickness phrase, {s} slant phrase.
-TEMPLATES = [
-    "a {t} {d}",
-    "a {d}",
-    "handwritten {d}",
-    "the digit {d}",
-    "a {t} {d} , {s}",
-    "the number {d} written in {t} strokes",
-    "a {d} that is {s}",
-    "a {t} handwritten {d} {s}",
-    "the digit {d} , written in {t} strokes and {s}",
-    "{d} drawn with a {t} pen",
-    "a {s} {d}",
-    "a {t} , {s} {d}",
-]
-HELDOUT_TEMPLATES = [
-    "someone wrote a {d} with {t} lines , {s}",
-    "please draw a {t} {d}",
-    "an image of the numeral {d} , {s}",
-]
 
 
 # ------------------------------------------------------------------ measuring
@@ -100,23 +59,25 @@ def skeletonize(binary: np.ndarray, max_iter: int = 50) -> np.ndarray:
     return img
 
 
-def _as_stack(images) -> np.ndarray:
-    """(N, H, W[, 1]) images in [0, 1] or 0-255 -> float32 (N, H, W) in [0, 1]."""
-    x = np.asarray(images, dtype=np.float32)
+def _as_stack(images, value_range) -> np.ndarray:
+    """(N, H, W[, 1]) images in ``value_range`` -> float32 (N, H, W) in [0, 1]."""
+    x = np.asarray(images)
     if x.ndim == 4:
         x = x[..., 0]
     if x.ndim == 2:
         x = x[None]
     if x.ndim != 3:
         raise ValueError(f"expected images shaped (N, H, W) or (N, H, W, 1), got {np.shape(images)}")
-    if x.max() > 1.5:
-        x = x / 255.0
-    return x
+    return convert_range(x, value_range, UNIT_RANGE)
 
 
-def measure_thickness(images, threshold: float = 0.5) -> np.ndarray:
-    """Mean stroke width in pixels, from the ink area and the skeleton length."""
-    ink = _as_stack(images) > threshold
+def measure_thickness(images, threshold: float = 0.5, *, value_range=UNIT_RANGE) -> np.ndarray:
+    """Mean stroke width in pixels, from the ink area and the skeleton length.
+
+    ``value_range``: the images' range, ``UNIT_RANGE`` as loaded, ``TANH_RANGE`` for a
+    generator's output, ``BYTE_RANGE`` for the dataset's uint8 images.
+    """
+    ink = _as_stack(images, value_range) > threshold
     area = ink.sum(axis=(1, 2)).astype(np.float32)
     length = skeletonize(ink).sum(axis=(1, 2)).astype(np.float32)
     # Thinning also eats about half a stroke width at each end, so solve area = w * (length + w) for w.
@@ -124,9 +85,12 @@ def measure_thickness(images, threshold: float = 0.5) -> np.ndarray:
     return np.where(length > 0, width, 0.0).astype(np.float32)
 
 
-def measure_slant(images) -> np.ndarray:
-    """Horizontal shift per row from second-order moments; positive means the top leans right."""
-    x = _as_stack(images)
+def measure_slant(images, *, value_range=UNIT_RANGE) -> np.ndarray:
+    """Horizontal shift per row from second-order moments; positive means the top leans right.
+
+    ``value_range`` as in :func:`measure_thickness`.
+    """
+    x = _as_stack(images, value_range)
     h, w = x.shape[1:]
     ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)
     mass = x.sum(axis=(1, 2)) + 1e-8
@@ -147,62 +111,22 @@ def slant_word(values) -> np.ndarray:
     return np.asarray(SLANT_WORDS)[np.digitize(values, SLANT_EDGES)]
 
 
-# ------------------------------------------------------------------ captions
-def _fix_articles(text: str) -> str:
-    words = text.split(" ")
-    for i, w in enumerate(words[:-1]):
-        nxt = words[i + 1]
-        if w == "a" and nxt[:1] in "aeiou8" and nxt != "one":
-            words[i] = "an"
-    return " ".join(words)
-
-
-def caption(label: int, thickness: str, slant: str, rng, *, heldout: bool = False) -> str:
-    """One random caption for a digit with the given style words.
-
-    ``heldout=True`` uses only phrasings kept out of training: a held-out template,
-    or a training template with a held-out synonym.
-    """
-    templates = TEMPLATES
-    synonyms = SYNONYMS
-    if heldout:
-        if rng.random() < 0.5:
-            templates = HELDOUT_TEMPLATES
-        else:
-            templates = [t for t in TEMPLATES if "{t}" in t or "{s}" in t]
-            synonyms = HELDOUT_SYNONYMS
-    template = templates[rng.integers(len(templates))]
-    digit = str(label) if rng.random() < 0.5 else DIGIT_WORDS[label]
-    t_words, s_words = synonyms[thickness], synonyms[slant]
-    text = template.format(d=digit, t=t_words[rng.integers(len(t_words))], s=s_words[rng.integers(len(s_words))])
-    return _fix_articles(text).replace(" ,", ",")
-
-
-def make_captions(labels, thickness_words, slant_words, per_image: int = 5, *, heldout: bool = False,
-                  seed: int = 0) -> np.ndarray:
-    """``per_image`` captions for every digit: an (N, per_image) array of strings."""
-    rng = np.random.default_rng(seed)
-    rows = [[caption(int(lab), t, s, rng, heldout=heldout) for _ in range(per_image)]
-            for lab, t, s in zip(labels, thickness_words, slant_words)]
-    return np.asarray(rows, dtype=str)
-
-
 # ------------------------------------------------------------------ the dataset file
 DATASET_KEYS = ("images", "labels", "captions", "heldout_captions", "thickness", "slant",
                 "thickness_words", "slant_words", "is_test")
 
 
 def default_dataset_path(source: str) -> Path:
-    from course_lib.data import data_dir
-
+    """Where ``course data build`` keeps the captioned digits of a (resolved) data source."""
     return data_dir() / f"captioned_digits_{source}.npz"
 
 
 def build_captioned_dataset(source: str = "auto", out=None, *, captions_per_image: int = 5,
                             seed: int = 0, verbose: bool = True) -> Path:
-    """Measure, caption and save the course digits as one ``.npz`` (load it with ``numpy.load``)."""
-    from course_lib.data import load_digits_dataset
+    """Measure, caption and save the course digits as one ``.npz`` (load it with ``numpy.load``).
 
+    ``images`` are stored as uint8 (0-255), (N, 28, 28).
+    """
     if captions_per_image < 1:
         raise ValueError("captions_per_image must be at least 1")
     data = load_digits_dataset(source, verbose=verbose)
@@ -216,7 +140,7 @@ def build_captioned_dataset(source: str = "auto", out=None, *, captions_per_imag
     tmp = out.with_name(out.name + ".partial.npz")  # never leave a half-written file under the real name
     np.savez_compressed(
         tmp,
-        images=np.round(images * 255).astype(np.uint8),
+        images=convert_range(images, UNIT_RANGE, BYTE_RANGE),
         labels=labels.astype(np.int64),
         captions=make_captions(labels, t_words, s_words, captions_per_image, seed=seed),
         heldout_captions=make_captions(labels, t_words, s_words, 2, heldout=True, seed=seed + 1),
@@ -232,8 +156,6 @@ def build_captioned_dataset(source: str = "auto", out=None, *, captions_per_imag
 
 def load_captioned_dataset(path) -> dict:
     """Read a file made by :func:`build_captioned_dataset`, checking that it is whole."""
-    import zipfile
-
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no captioned dataset here; make one with `course data build`")
