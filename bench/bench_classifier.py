@@ -15,6 +15,7 @@ import time
 import course_lib as cl
 from course_lib import cnn
 from course_lib.data import load_digits_dataset
+from reference_epoch import describe, in_reference_epochs, measure_reference_epoch
 
 TARGETS = {"mnist": 0.990, "mnist-5k": 0.97}
 
@@ -22,16 +23,17 @@ TARGETS = {"mnist": 0.990, "mnist-5k": 0.97}
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--source", default="auto", help="auto, mnist, mnist-5k or digits8x8")
-    parser.add_argument("--preset", default="full", choices=sorted(cnn.PRESETS))
+    parser.add_argument("--preset", default="full", choices=sorted(cnn.ClassifierConfig.presets))
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--save", action="store_true", help="save it where load_digit_classifier looks")
     args = parser.parse_args(argv)
 
     cl.quiet_tensorflow()
     report = cl.device_report(verbose=False)
+    reference = measure_reference_epoch()
     data = load_digits_dataset(args.source)
-    config = cnn.PRESETS[args.preset]
-    print(f"preset {args.preset}: {cnn.config_summary(config)}")
+    config = cnn.ClassifierConfig.preset(args.preset)
+    print(f"preset {args.preset}: {config.summary()}")
     start = time.monotonic()
     net, history = cnn.train_digit_classifier(data, config, seed=args.seed, verbose=2)
     seconds = time.monotonic() - start
@@ -41,7 +43,8 @@ def main(argv=None) -> int:
     print(f"data        {data.origin}: {len(data.x_train)} train / {len(data.x_test)} test")
     print(f"device      {device}, TensorFlow {report['tensorflow']}, Keras {report['keras']}")
     print(f"epochs      {epochs} run, best {cnn.best_epoch(history)} (early stopping on val loss)")
-    print(f"train time  {seconds:.0f} s ({seconds / epochs:.1f} s per epoch)")
+    print(f"train time  {in_reference_epochs(seconds, reference)} ({seconds / epochs:.1f} s per epoch)")
+    print(f"            {describe(reference)}")
     print(f"test acc    {acc:.2%}")
     target = TARGETS.get(data.source)
     if target is not None and args.preset == "full":

@@ -13,13 +13,13 @@ Training resumes from --run-dir if it holds a checkpoint (pass --fresh to restar
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import tempfile
 import time
 
 import numpy as np
 
 import course_lib as cl
+from reference_epoch import describe, in_reference_epochs, measure_reference_epoch
 
 TARGET_SHARE, TARGET_CLASSES = 0.80, 10
 
@@ -46,26 +46,25 @@ def main(argv=None) -> int:
 
     cl.quiet_tensorflow()
     from course_lib import gan as G
-    from course_lib import gan_callbacks as GC
     from course_lib import metrics as M
     from course_lib.cnn import load_digit_classifier
     from course_lib.data import load_digits_dataset
 
     report = cl.device_report(verbose=False)
+    reference = measure_reference_epoch()
     cl.set_seed(args.seed)
     data = load_digits_dataset(args.source)
-    config = G.DCGAN_PRESETS[args.preset]
     overrides = {"num_epochs": args.epochs, "train_subset": args.train_subset, "lr_d": args.lr_d,
                  "lr_g": args.lr_g, "real_label": args.real_label, "instance_noise": args.instance_noise,
                  "d_dropout": args.d_dropout, "g_filters": tuple(args.g_filters) if args.g_filters else None,
                  "minibatch_std": args.minibatch_std or None, "augment_shift": args.augment_shift}
-    config = dataclasses.replace(config, **{k: v for k, v in overrides.items() if v is not None})
+    config = G.DCGANConfig.preset(args.preset, **{k: v for k, v in overrides.items() if v is not None})
     print(f"preset {args.preset}: {config.summary()}")
     x = G.training_images(data.x_train, config, seed=args.seed)
     gan = G.build_dcgan(config)
     run_dir = args.run_dir or tempfile.mkdtemp(prefix="bench_dcgan_")
     start = time.monotonic()
-    history = GC.fit_resumable(gan, x, run_dir=run_dir, epochs=config.num_epochs, batch_size=config.batch_size,
+    history = G.fit_resumable(gan, x, run_dir=run_dir, epochs=config.num_epochs, batch_size=config.batch_size,
                                fresh=args.fresh, verbose=2)
     seconds = time.monotonic() - start
 
@@ -81,7 +80,9 @@ def main(argv=None) -> int:
     print(f"data          {data.origin}: {len(x)} training images")
     print(f"device        {device}, TensorFlow {report['tensorflow']}, Keras {report['keras']}")
     print(f"run dir       {run_dir}")
-    print(f"train time    {seconds:.0f} s this session; {epochs_run} epochs of {steps} steps in the run")
+    print(f"train time    {in_reference_epochs(seconds, reference)} this session; {epochs_run} epochs of {steps} "
+          "steps in the run")
+    print(f"              {describe(reference)}")
     print(f"last epoch    d_loss {history.history['d_loss'][-1]:.3f}, g_loss {history.history['g_loss'][-1]:.3f}")
     print(f"generated     {judgement.summary()}")
     print(f"per class     {judgement.counts.tolist()}")

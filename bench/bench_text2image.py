@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 import course_lib as cl
+from reference_epoch import describe, in_reference_epochs, measure_reference_epoch
 
 # (what, how to read it from the evaluation, target) per preset; issue 6's quality section
 TARGETS = {
@@ -47,38 +48,42 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
 
     cl.quiet_tensorflow()
+    import matplotlib.pyplot as plt
+
     from course_lib import text2image as t2i
-    from course_lib import text2image_eval as ev
-    from course_lib import text2image_run as run
-    from course_lib.text2image_plots import save_prompt_grid
+    from course_lib.data import BYTE_RANGE
+    from course_lib.plotting import plot_image_rows
 
     report = cl.device_report(verbose=False)
+    reference = measure_reference_epoch()
     run_dir = Path(args.run_dir or f"runs/bench_text2image_{args.config}_{args.data}")
-    config = t2i.get_config(args.config, num_epochs=args.epochs)
+    config = t2i.Text2ImageConfig.preset(args.config, **({"num_epochs": args.epochs} if args.epochs else {}))
     start = time.monotonic()
-    run.train(run_dir, config, source=args.data, fresh=args.fresh, seed=args.seed, verbose=2)
+    t2i.train(run_dir, config, source=args.data, fresh=args.fresh, seed=args.seed, verbose=2)
     seconds = time.monotonic() - start
-    result = ev.evaluate(run_dir, verbose=False)
+    result = t2i.evaluate(run_dir, verbose=False)
     result["train_seconds_this_session"] = round(seconds, 1)
     result["device"] = ", ".join(report["gpus"]) or f"CPU ({report['cpu_count']} cores)"
     (run_dir / "evaluation.json").write_text(json.dumps(result, indent=2))
-    images = run.generate(GRID_PROMPTS, run_dir, n=8, seed=args.seed)
-    grid = save_prompt_grid(images, GRID_PROMPTS, run_dir / "samples.png")
+    images = t2i.generate(GRID_PROMPTS, run_dir, n=8, seed=args.seed)
+    grid = run_dir / "samples.png"
+    plt.close(plot_image_rows(images, GRID_PROMPTS, value_range=BYTE_RANGE, save_to=grid))
 
     print()
-    print(f"run dir     {run_dir}  ({config.preset} preset, {config.num_epochs} epochs, data {result['source']})")
+    print(f"run dir     {run_dir}  ({config.name} preset, {config.num_epochs} epochs, data {result['source']})")
     print(f"device      {result['device']}, TensorFlow {report['tensorflow']}, Keras {report['keras']}")
-    print(f"train time  {seconds / 60:.1f} min this session (0 if the run was already finished)")
-    print(ev.format_table(result))
+    print(f"train time  {in_reference_epochs(seconds, reference)} this session (0 if the run was already finished)")
+    print(f"            {describe(reference)}")
+    print(t2i.format_table(result))
     print()
     gpu_full = result["source"] == "mnist" and report["gpus"]
-    targets = TARGETS[config.preset] if not gpu_full else [("prompt accuracy", TARGETS["full"][0][1],
+    targets = TARGETS[config.name] if not gpu_full else [("prompt accuracy", TARGETS["full"][0][1],
                                                             GPU_FULL_MNIST_TARGET)]
     for name, read, target in targets:
         value = read(result)
         print(f"target      {name:<18} {value:6.1%}  (>= {target:.0%}) {'met' if value >= target else 'NOT met'}")
     if not gpu_full:
-        limit = TIME_LIMIT_MIN[config.preset]
+        limit = TIME_LIMIT_MIN[config.name]
         print(f"target      {'training time':<18} {seconds / 60:5.1f} min (< {limit} min on 2 CPU cores, 5k digits)")
     print(f"samples     {grid}")
     return 0

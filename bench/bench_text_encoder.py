@@ -24,8 +24,9 @@ import warnings
 
 import numpy as np
 
-from course_lib import captions as cap
 from course_lib import text
+from course_lib.text import captions as cap
+from reference_epoch import describe, in_reference_epochs, measure_reference_epoch
 
 
 def training_captions(n: int, seed: int):
@@ -82,13 +83,15 @@ def main(argv=None) -> int:
     parser.add_argument("--no-compare", action="store_true", help="skip the encoder without the lexicon")
     args = parser.parse_args(argv)
     quick = args.preset == "quick"
+    reference = measure_reference_epoch()
 
     captions, labels = training_captions(4000, args.seed)
     start = time.monotonic()
     encoder = text.build_caption_encoder(captions, quick=quick, seed=args.seed)
     seconds = time.monotonic() - start
     print(f"encoder     build_caption_encoder(quick={quick}): {len(encoder.vocab_):,} words, dim {encoder.dim}, "
-          f"fitted in {seconds:.1f} s")
+          f"fitted in {in_reference_epochs(seconds, reference)}")
+    print(f"            {describe(reference)}")
     for name in ("wordsim353", "simlex999"):
         r = text.evaluate_word_pairs(encoder, name)
         print(f"{name:<11} Spearman {r['spearman']:.3f} on {r['pairs_used']}/{r['pairs']} pairs "

@@ -6,15 +6,14 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+from course_files import quick_environment  # noqa: E402
+
 
 @pytest.fixture
 def quick_env(monkeypatch, tmp_path):
     """Quick mode, a headless plot backend and an empty data dir, so no run touches the network
     or the developer's own MNIST copy."""
-    monkeypatch.setenv("COURSE_QUICK", "1")
-    monkeypatch.setenv("MPLBACKEND", "Agg")
-    monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path / "course_data"))
-    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras_home"))
+    for name, value in quick_environment(tmp_path).items():
+        monkeypatch.setenv(name, value)
     monkeypatch.delenv("COURSE_ALLOW_DOWNLOAD", raising=False)
-    monkeypatch.setenv("PYTHONWARNINGS", "ignore::DeprecationWarning")
     return os.environ

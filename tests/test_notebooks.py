@@ -1,13 +1,15 @@
-"""Execute every course notebook top to bottom with a real python3 kernel, in quick mode."""
+"""Execute every course notebook top to bottom with a real python3 kernel, in quick mode.
+
+No test here times a notebook: machines differ several-fold in speed, so a wall-time budget fails
+on a slow machine while nothing is wrong and hides a real slowdown on a fast one. A cell only has a
+generous hang guard (``CELL_HANG_GUARD_S``); ``bench/notebook_times.py`` measures each notebook in
+seconds and in reference epochs.
+"""
 import json
-import shutil
-import time
 
-import nbformat
 import pytest
-from nbclient import NotebookClient
 
-from course_files import DEFAULT_BUDGET_S, REPO, course_notebooks, notebook_id
+from course_files import course_notebooks, execute_notebook, notebook_id
 
 NOTEBOOKS = course_notebooks()
 
@@ -28,14 +30,4 @@ def test_committed_without_outputs(path):
 @pytest.mark.notebook
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=notebook_id)
 def test_notebook_runs_in_quick_mode(path, tmp_path, quick_env):
-    # Run a copy of the whole week folder, so files the notebook writes stay out of the repo.
-    workdir = tmp_path / path.parent.name
-    shutil.copytree(path.parent, workdir, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
-    nb = nbformat.read(workdir / path.name, as_version=4)
-    budget = nb.metadata.get("course", {}).get("quick_budget_s", DEFAULT_BUDGET_S)
-    client = NotebookClient(nb, timeout=budget, kernel_name="python3",
-                            resources={"metadata": {"path": str(workdir)}})
-    start = time.monotonic()
-    client.execute()
-    elapsed = time.monotonic() - start
-    assert elapsed < budget, f"{path.name} took {elapsed:.0f}s in quick mode; its budget is {budget}s"
+    execute_notebook(path, tmp_path)  # a cell that raises fails the test with its traceback (CellExecutionError)
