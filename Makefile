@@ -8,6 +8,8 @@ BIN := $(VENV)/bin
 TF_EXTRA ?= cpu
 STAMP := $(VENV)/.installed-$(TF_EXTRA)
 WEEK ?= week1_python
+# Parallel grading: one worker process per CPU core unless told otherwise (make autograde JOBS=4).
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 # Put the venv first on PATH: nbgrader calls helper programs (alembic) by name.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
@@ -18,7 +20,7 @@ help:
 	@echo "make test       set up .venv and run the whole test suite"
 	@echo "make lab        open JupyterLab with the course kernel"
 	@echo "make release    WEEK=week1_python  nbgrader: student version into release/"
-	@echo "make autograde  WEEK=week1_python  nbgrader: grade submitted/*/WEEK"
+	@echo "make autograde  WEEK=week1_python  grade submitted/*/WEEK in parallel (course grade), scores into gradebook.db and grades/WEEK.csv"
 	@echo "make feedback   WEEK=week1_python  nbgrader: HTML feedback into feedback/"
 
 $(STAMP): pyproject.toml
@@ -57,10 +59,10 @@ release: venv
 	$(BIN)/nbgrader generate_assignment $(WEEK) --force
 
 autograde: venv
-	$(BIN)/nbgrader autograde $(WEEK)
+	$(BIN)/course grade $(WEEK) -j $(JOBS)
 
 feedback: venv
 	$(BIN)/nbgrader generate_feedback $(WEEK)
 
 clean:
-	rm -rf release submitted autograded feedback gradebook.db runs .pytest_cache
+	rm -rf release submitted autograded feedback grades gradebook.db runs .pytest_cache

@@ -27,7 +27,9 @@ import sys
 import types
 
 # course_lib modules an answer may call: utilities, not the reference for any exercise.
-UTILITIES = ("course_lib.runtime", "course_lib.data", "course_lib.plotting", "course_lib.grading.checks")
+# (The grader's own modules run inside graded calls: the behavioural tests' tiny layers live there. An
+# answer cannot import them: the static check refuses any import of course_lib.grading.)
+UTILITIES = ("course_lib.runtime", "course_lib.data", "course_lib.plotting", "course_lib.grading")
 # Modules whose functions and classes the tests call; replacing one changes what a test checks.
 WATCHED_MODULES = ("builtins", "math", "numpy", "numpy.testing", "numpy.random", "numpy.linalg", "keras",
                    "keras.layers", "keras.losses", "keras.ops", "keras.optimizers", "keras.utils", "keras.metrics",
@@ -40,6 +42,8 @@ WATCHED_CLASSES = ("keras.Model", "keras.Sequential", "keras.layers.Layer", "ker
 IPYTHON_METHODS = ("run_cell", "run_code", "run_ast_nodes", "showtraceback", "_showtraceback",
                    "showsyntaxerror", "transform_cell", "set_custom_exc")
 IPYTHON_LISTS = ("input_transformers_cleanup", "input_transformers_post", "ast_transformers")
+# Class attributes Python itself creates on first use.
+LAZY_CLASS_ATTRIBUTES = {"__annotations__", "_abc_impl", "__abstractmethods__"}
 
 
 class TamperingError(AssertionError):
@@ -128,6 +132,8 @@ class Checker:
         return {
             "custom_exceptions": tuple(shell.custom_exceptions),
             "methods": {name: getattr(cls, name, None) for name in IPYTHON_METHODS},
+            # ipykernel itself sets some per instance (_showtraceback): those are recorded too
+            "instance": {name: vars(shell).get(name) for name in IPYTHON_METHODS},
             "lists": {name: list(getattr(shell, name, [])) for name in IPYTHON_LISTS},
         }
 
@@ -153,7 +159,8 @@ class Checker:
         for name, (cls, recorded) in self._classes.items():
             current = vars(cls)
             found += [f"`{name}.{k}` was replaced" for k, v in recorded.items() if current.get(k, None) is not v]
-            found += [f"`{name}.{k}` was added" for k in current if k not in recorded]
+            found += [f"`{name}.{k}` was added" for k in current
+                      if k not in recorded and k not in LAZY_CLASS_ATTRIBUTES]
         if any(vars(Checker).get(k) is not v for k, v in self._own_class_methods.items()):
             found.append("the grader's own checks were replaced")
         found += [f"`checker.{k}` was set" for k in vars(self) if k in self._own_class_methods]
@@ -171,7 +178,7 @@ class Checker:
             found.append("IPython's exception handling was replaced (set_custom_exc)")
         cls = type(shell)
         for name, original in state["methods"].items():
-            if name in vars(shell) or getattr(cls, name, None) is not original:
+            if vars(shell).get(name) is not state["instance"][name] or getattr(cls, name, None) is not original:
                 found.append(f"IPython's `{name}` was replaced")
         for name, original in state["lists"].items():
             if list(getattr(shell, name, [])) != original:
@@ -185,7 +192,7 @@ class Checker:
                 if vars(module).get(attribute, None) is not original:
                     setattr(module, attribute, original)
         for _, (cls, recorded) in self._classes.items():
-            for k in [k for k in vars(cls) if k not in recorded]:
+            for k in [k for k in vars(cls) if k not in recorded and k not in LAZY_CLASS_ATTRIBUTES]:
                 with contextlib.suppress(AttributeError, TypeError):
                     delattr(cls, k)
             for k, v in recorded.items():
@@ -201,7 +208,10 @@ class Checker:
         if shell is not None:
             shell.custom_exceptions = state["custom_exceptions"]
             for name, original in state["methods"].items():
-                vars(shell).pop(name, None)
+                if state["instance"][name] is None:
+                    vars(shell).pop(name, None)
+                else:
+                    vars(shell)[name] = state["instance"][name]
                 if getattr(type(shell), name, None) is not original:
                     setattr(type(shell), name, original)
             for name, original in state["lists"].items():
@@ -223,8 +233,8 @@ class Checker:
 
     # -- the student's own work -----------------------------------------------------------------------
     def _blocked(self, name: str) -> bool:
-        if not name.startswith("course_lib.") or name == "course_lib.grading":
-            return False  # the packages themselves only re-export (the runtime helpers, the Checker)
+        if not name.startswith("course_lib."):
+            return False  # the package itself only re-exports the runtime helpers
         return not any(name == a or name.startswith(a + ".") for a in self.allowed)
 
     @contextlib.contextmanager
@@ -271,6 +281,23 @@ class Checker:
         return (f"your answer called `{attempted[0]}`, the course's reference implementation. The grader runs "
                 "your code with the reference for this exercise unavailable, so an answer that hands the work "
                 "to course_lib scores zero here: write it yourself (the lecture notebook shows how).")
+
+    @staticmethod
+    @contextlib.contextmanager
+    def stand_in(namespace: dict, **objects):
+        """Bind correct versions of earlier exercises' answers in ``namespace`` for the block, then put the
+        student's back: a slip in one exercise then costs that exercise only."""
+        missing = object()
+        saved = {name: namespace.get(name, missing) for name in objects}
+        namespace.update(objects)
+        try:
+            yield
+        finally:
+            for name, value in saved.items():
+                if value is missing:
+                    namespace.pop(name, None)
+                else:
+                    namespace[name] = value
 
     def run(self, function, *args, **kwargs):
         """``function(*args, **kwargs)`` inside :meth:`own_work`."""

@@ -99,6 +99,7 @@ def tiny_discriminator(text_dim: int | None = None, seed: int = 1):
 def _bce(labels_one: bool, logits):
     """Mean binary cross-entropy of logits against all-ones (True) or all-zeros labels."""
     _, tf = _tf()
+    logits = tf.convert_to_tensor(logits, tf.float32)
     labels = tf.ones_like(logits) if labels_one else tf.zeros_like(logits)
     return tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(labels=labels, logits=logits))
 
@@ -143,6 +144,34 @@ def _diagnose(got: float, want: float, variants: dict, what: str, hint: str = ""
 
 
 TRAINING_FALSE = "calling the networks without training=True"
+
+
+def reference_losses(kind: str = "gan") -> dict:
+    """Correct loss functions to stand in for an earlier exercise's (``Checker.stand_in``), by name:
+    ``"gan"``: ``discriminator_loss(real_logits, fake_logits)``; ``"gan_cls"``:
+    ``discriminator_loss(real_logits, wrong_logits, fake_logits)``; both with ``generator_loss(fake_logits)``."""
+    def generator_loss(fake_logits):
+        return _bce(True, fake_logits)
+
+    if kind == "gan":
+        def discriminator_loss(real_logits, fake_logits):
+            return _bce(True, real_logits) + _bce(False, fake_logits)
+    elif kind == "gan_cls":
+        def discriminator_loss(real_logits, wrong_logits, fake_logits):
+            return _bce(True, real_logits) + 0.5 * _bce(False, wrong_logits) + 0.5 * _bce(False, fake_logits)
+    else:
+        raise ValueError(f"kind should be 'gan' or 'gan_cls', got {kind!r}")
+    return {"discriminator_loss": discriminator_loss, "generator_loss": generator_loss}
+
+
+def discriminator_step_inputs(latent_dim: int = 4, batch: int = 6, seed: int = 0) -> tuple:
+    """``(G, D, d_opt, real, z)`` for one call of a Week 4 ``discriminator_step`` (e.g. inside tf.function)."""
+    keras, tf = _tf()
+    rng = np.random.default_rng(seed)
+    real = tf.constant(np.tanh(rng.normal(size=(batch, 28, 28, 1))), tf.float32)
+    z = tf.constant(rng.normal(size=(batch, latent_dim)), tf.float32)
+    return (tiny_generator(latent_dim, seed=seed), tiny_discriminator(seed=seed + 1), keras.optimizers.SGD(0.1),
+            real, z)
 
 
 # -- Week 4: two functions --------------------------------------------------------------------------------
