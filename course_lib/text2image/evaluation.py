@@ -20,7 +20,7 @@ import warnings
 import numpy as np
 
 from course_lib.data import BYTE_RANGE, TANH_RANGE
-from course_lib.metrics import classifier_features, feature_statistics, frechet_distance, load_judge, predict_probs
+from course_lib.metrics import classifier_features, frechet_classifier_distance, load_judge, predict_probs
 from course_lib.text.captions import DIGIT_WORDS
 from course_lib.text2image.dataset import measure_slant, measure_thickness
 from course_lib.text2image.model import generate_images
@@ -137,9 +137,8 @@ def frechet_distance_to_real(run: TrainedRun, classifier, prompts, real_images, 
                              real_range=BYTE_RANGE) -> float:
     """Fréchet distance between real digits and the digits drawn for ``prompts``, in the classifier's features."""
     fake = _draw(run, _encode(run, prompts), n, seed)
-    fake_features = classifier_features(classifier, fake.reshape((-1,) + fake.shape[2:]), value_range=TANH_RANGE)
-    real_features = classifier_features(classifier, real_images, value_range=real_range)
-    return frechet_distance(*feature_statistics(real_features), *feature_statistics(fake_features))
+    return frechet_classifier_distance(real_images, fake.reshape((-1,) + fake.shape[2:]), classifier,
+                                       real_range=real_range, fake_range=TANH_RANGE)
 
 
 # ------------------------------------------------------------------ all of them
