@@ -95,19 +95,35 @@ class Checker:
     def __init__(self, *, allow: tuple[str, ...] = ()):
         self.allowed = tuple(UTILITIES) + tuple(allow)
         self._workdir = os.path.abspath(os.getcwd())
-        self._modules = {}
+        self._modules, self._classes = {}, {}
+        self.problems_at_start: list[str] = []
+        self._record_new_modules()
+        self._shell = self._ipython()
+        self._ipython_state = self._read_ipython()
+        self._own_class_methods = dict(vars(Checker))
+        self.problems_at_start += self._not_genuine()
+
+    def _record_new_modules(self) -> None:
+        """Record the watched modules already imported. TensorFlow is not imported for a week that does not
+        use it (seconds saved per submission); a module imported later is recorded when first seen, and
+        anything in it that was defined in the notebook rather than in the package counts as tampering."""
         for name in WATCHED_MODULES:
+            if name in self._modules or name.split(".")[0] not in sys.modules:
+                continue
             try:
                 module = importlib.import_module(name)
             except ImportError:
                 continue
-            self._modules[name] = (module, _callables(vars(module)))
-        self._classes = {name: (cls, dict(vars(cls))) for name in WATCHED_CLASSES
-                         for cls in [self._try_resolve(name)] if cls is not None}
-        self._shell = self._ipython()
-        self._ipython_state = self._read_ipython()
-        self._own_class_methods = dict(vars(Checker))
-        self.problems_at_start = self._not_genuine()
+            recorded = _callables(vars(module))
+            self._modules[name] = (module, recorded)
+            if self._modules.keys() - {name}:  # first seen after the setup cell ran
+                self.problems_at_start += [f"`{name}.{k}` was replaced" for k, v in recorded.items()
+                                           if getattr(v, "__module__", None) == "__main__"]
+        for name in WATCHED_CLASSES:
+            if name not in self._classes and name.split(".")[0] in sys.modules:
+                cls = self._try_resolve(name)
+                if cls is not None:
+                    self._classes[name] = (cls, dict(vars(cls)))
 
     @staticmethod
     def _try_resolve(dotted):
@@ -149,6 +165,7 @@ class Checker:
 
     def changes(self) -> list[str]:
         """Everything recorded that is no longer as it was, in words."""
+        self._record_new_modules()
         found = list(self.problems_at_start)
         for name, (module, recorded) in self._modules.items():
             current = vars(module)

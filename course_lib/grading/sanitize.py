@@ -28,7 +28,7 @@ from nbgrader.api import Gradebook
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import NbGraderPreprocessor
 
-from course_lib.grading.static_check import find_tampering, top_level_bindings
+from course_lib.grading.static_check import find_tampering, free_names, top_level_bindings
 
 # What was done to each graded notebook in this process: dicts with student, notebook, kind, detail.
 EVENTS: list[dict] = []
@@ -133,14 +133,25 @@ class RestoreSubmission(NbGraderPreprocessor):
         return rebuilt
 
     def _neutralise_tampering(self, cells, editable, shipped):
-        protected: dict[str, str | None] = {}
-        for cell in cells:
+        def locked(cell):
+            return cell.cell_type == "code" and _grade_id(cell) is not None and _grade_id(cell) not in editable
+
+        # A student may reuse a name a locked cell defined (X, net, history), unless a later locked cell reads it.
+        needed_later, later = [], set()
+        for cell in reversed(cells):
+            needed_later.append(set(later))
+            if locked(cell):
+                later |= free_names(cell.source)
+        needed_later.reverse()
+        defined: dict[str, str | None] = {}
+        for cell, needed in zip(cells, needed_later):
             if cell.cell_type != "code" or (_grade_id(cell) is None and cell.source in shipped):
                 continue
             gid = _grade_id(cell)
-            if gid is not None and gid not in editable:  # a locked assignment cell: its names are the tests'
-                protected.update(top_level_bindings(cell.source))
+            if locked(cell):
+                defined.update(top_level_bindings(cell.source))
                 continue
+            protected = {n: m for n, m in defined.items() if m is not None or n in needed}
             findings = find_tampering(cell.source, protected)
             if findings:
                 where = f"answer cell '{gid}'" if gid else "a cell the student added"

@@ -75,6 +75,22 @@ def top_level_bindings(source: str) -> dict[str, str | None]:
     return found
 
 
+def free_names(source: str) -> set[str]:
+    """Names a (locked) cell reads that it has not bound itself by then: what it needs from earlier cells."""
+    tree = _parse(_python_source(source)[0])
+    if tree is None:
+        return set()
+    first_store: dict[str, int] = {}
+    for statement in tree.body:
+        for name in _bound_names(statement):
+            first_store.setdefault(name, statement.lineno)
+        if isinstance(statement, (ast.Import, ast.ImportFrom)):
+            for alias in statement.names:
+                first_store.setdefault((alias.asname or alias.name).split(".")[0], statement.lineno)
+    return {node.id for node in ast.walk(tree) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)
+            and node.lineno <= first_store.get(node.id, 10**9)}
+
+
 def _bound_names(node: ast.AST) -> list[str]:
     """Top-level names a statement binds (assignment targets, defs, loop and with targets)."""
     if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
