@@ -93,6 +93,16 @@ def _evaluate(args) -> int:
     return 0
 
 
+def _grade(args) -> int:
+    from course_lib.grading.classroom import grade_class, summary
+
+    report = grade_class(args.week, course_dir=args.course_dir, jobs=args.jobs, students=args.student,
+                         timeout=args.timeout, memory_limit_gb=args.memory_limit, csv_path=args.csv,
+                         progress=not args.no_progress)
+    print(summary(report))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="course", description="GANs for Creative Applications: course tools.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -135,6 +145,17 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--json", default=None, help="also write the results to this JSON file")
     ev.add_argument("-n", type=int, default=10, help="samples per prompt")
     ev.set_defaults(func=_evaluate)
+
+    grade = sub.add_parser("grade", help="autograde every submission of an assignment, in parallel (nbgrader)")
+    grade.add_argument("week", metavar="WEEK", help="the assignment, a week folder (e.g. week4_gans)")
+    grade.add_argument("-j", "--jobs", type=int, default=None, help="worker processes (default: one per CPU)")
+    grade.add_argument("--student", action="append", help="grade only this student (repeatable)")
+    grade.add_argument("--timeout", type=int, default=None, help="seconds per cell (default: nbgrader_config.py's)")
+    grade.add_argument("--memory-limit", type=float, default=None, help="GB per submission (default: a fair share)")
+    grade.add_argument("--csv", default=None, help="per-exercise scores (default: grades/WEEK.csv)")
+    grade.add_argument("--course-dir", default=".", help="the nbgrader course directory (default: here)")
+    grade.add_argument("--no-progress", action="store_true", help="no progress bar (for logs)")
+    grade.set_defaults(func=_grade)
     return parser
 
 
