@@ -3,6 +3,7 @@
 Notebooks import it the way Dive into Deep Learning imports ``d2l``::
 
     import course_lib as cl
+    cl.print_mode()          # quick or full, why, and how to switch
     cl.set_seed(0)
     epochs = cl.pick(quick=1, full=20)
 
@@ -18,21 +19,27 @@ import os
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from course_lib.runtime import (  # noqa: E402
+    describe_mode,
     device_report,
     is_quick,
     pick,
+    print_mode,
     quiet_tensorflow,
     run_mode,
+    set_mode,
     set_seed,
 )
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "describe_mode",
     "device_report",
     "is_quick",
     "pick",
+    "print_mode",
     "quiet_tensorflow",
     "run_mode",
+    "set_mode",
     "set_seed",
 ]

@@ -141,9 +141,12 @@ def run_checks() -> list[Check]:
     if all(c.status == OK for c in checks if c.name == "tensorflow"):
         checks.append(check_gpu())
     checks += check_data()
-    from course_lib.runtime import run_mode
+    from course_lib.runtime import describe_mode
 
-    checks.append(Check("run mode", OK, f"{run_mode()} (COURSE_QUICK=1 for quick)"))
+    try:
+        checks.append(Check("run mode", OK, describe_mode()))
+    except ValueError as err:  # a COURSE_MODE or COURSE_QUICK value it does not understand
+        checks.append(Check("run mode", FAIL, str(err)))
     return checks
 
 

@@ -1,41 +1,156 @@
 """Run mode (quick or full), seeding, TensorFlow quieting and the device report.
 
 Every long computation in the course reads the mode from here, so no notebook
-has to look at environment variables itself.
+has to look at environment variables itself. The mode is decided, first rule first:
+
+1. ``NBGRADER_EXECUTION`` is set (nbgrader is grading): quick, always;
+2. ``COURSE_QUICK=1`` (CI and the tests): quick;
+3. ``cl.set_mode("quick" | "full" | "auto")`` in the notebook, or else
+   ``COURSE_MODE=quick|full|auto`` in the environment (default ``auto``);
+4. auto: full when TensorFlow can use a GPU, quick without one.
+
+``print_mode()`` says in one line which mode runs, why, and how to switch.
 """
 from __future__ import annotations
 
+import functools
+import glob
+import importlib.util
 import logging
 import os
 import platform
 import random
+import shutil
 import sys
 import warnings
 
 import numpy as np
 
 RUN_MODES = ("quick", "full")  # also the names of every configuration's presets
+MODE_CHOICES = (*RUN_MODES, "auto")
+MODE_ENV = "COURSE_MODE"
 QUICK_ENV = "COURSE_QUICK"
 # nbgrader sets this while it validates or autogrades; grading always runs quick.
 NBGRADER_ENV = "NBGRADER_EXECUTION"
 _TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"", "0", "false", "no", "off"}
+# The COURSE_MODE value that set_mode wrote, so the mode line can say who chose it.
+_set_by_call: str | None = None
+
+_WHAT = {
+    "quick": "small data and few epochs, so each notebook runs in minutes on a laptop CPU",
+    "full": "the data and epochs that reach the quality each notebook promises, meant for a GPU",
+}
 
 
-def run_mode() -> str:
-    """Return ``"quick"`` or ``"full"``.
+# ============================================================================ the GPU, for auto mode
+def _gpu_hardware_possible() -> bool:
+    """False only where a GPU surely cannot be used: Linux with no NVIDIA, ROCm or WSL GPU device.
 
-    Quick when ``COURSE_QUICK`` is 1/true/yes/on, or while nbgrader executes the
-    notebook (``NBGRADER_EXECUTION`` is set). Full otherwise.
+    It spares CPU-only machines TensorFlow's import (seconds) in notebooks that never use it.
     """
+    if not sys.platform.startswith("linux"):
+        return True  # macOS (Metal plugin) and others: ask TensorFlow
+    devices = glob.glob("/dev/nvidia[0-9]*") + glob.glob("/dev/kfd") + glob.glob("/dev/dxg")
+    return bool(devices or shutil.which("nvidia-smi") or os.path.isdir("/proc/driver/nvidia/gpus"))
+
+
+@functools.lru_cache(maxsize=1)
+def _gpu_names() -> tuple[str, ...] | None:
+    """The GPUs TensorFlow can use (asked once per process); None when TensorFlow is not installed."""
+    if "tensorflow" not in sys.modules and not _gpu_hardware_possible():
+        return () if importlib.util.find_spec("tensorflow") else None
+    tf = _import_tensorflow()
+    if tf is None:
+        return None
+    return tuple(d.name.replace("/physical_device:", "") for d in tf.config.list_physical_devices("GPU"))
+
+
+def _flag(name: str) -> bool:
+    value = os.environ.get(name, "").strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ValueError(f"{name}={os.environ[name]!r} is neither on nor off: use {name}=1 for quick mode, "
+                     f"or unset it")
+
+
+def _requested() -> tuple[str, str]:
+    """The mode asked for (quick, full or auto) and who asked: set_mode, COURSE_MODE, or nobody (auto)."""
+    raw = os.environ.get(MODE_ENV, "").strip()
+    if not raw:
+        return "auto", ""
+    mode = raw.lower()
+    if mode not in MODE_CHOICES:
+        raise ValueError(f"{MODE_ENV}={raw!r} is not a run mode: use {', '.join(MODE_CHOICES)} "
+                         f"(or unset it for auto)")
+    who = f'cl.set_mode("{mode}")' if _set_by_call == raw else f"{MODE_ENV}={raw}"
+    return mode, who
+
+
+def _decide() -> tuple[str, str, str]:
+    """(mode, why it was chosen, how to switch)."""
     if os.environ.get(NBGRADER_ENV):
-        return "quick"
-    if os.environ.get(QUICK_ENV, "").strip().lower() in _TRUE:
-        return "quick"
-    return "full"
+        return "quick", "nbgrader is running this notebook, and grading always runs quick", ""
+    if _flag(QUICK_ENV):
+        return ("quick", f"{QUICK_ENV}={os.environ[QUICK_ENV].strip()} is set",
+                f"unset {QUICK_ENV} (it overrides cl.set_mode and {MODE_ENV})")
+    mode, who = _requested()
+    if mode == "auto":
+        gpus = _gpu_names()
+        if gpus:
+            mode, why = "full", f"GPU found: {', '.join(gpus)}"
+        else:
+            mode, why = "quick", "no GPU found" if gpus is not None else "TensorFlow is not installed"
+        if who:
+            why = f"{who}, {why}"
+    else:
+        why = who
+        if mode == "full" and not _gpu_names():
+            why += "; no GPU found, so long cells will take much longer than they say"
+    other = "quick" if mode == "full" else "full"
+    return mode, why, f'cl.set_mode("{other}") in the next cell, or start Jupyter with {MODE_ENV}={other}'
+
+
+# ============================================================================ the mode
+def run_mode() -> str:
+    """Return ``"quick"`` or ``"full"`` (see the module docstring for how it is decided).
+
+    Raises ``ValueError`` for a ``COURSE_MODE`` or ``COURSE_QUICK`` value it does not understand.
+    """
+    return _decide()[0]
+
+
+def describe_mode() -> str:
+    """One line: the mode, why it was chosen, what it means, and how to switch."""
+    mode, why, switch = _decide()
+    line = f"{mode.capitalize()} mode ({why}): {_WHAT[mode]}."
+    return f"{line} To switch: {switch}." if switch else line
+
+
+def print_mode() -> None:
+    """Print ``describe_mode()``: every notebook's first code cell calls this."""
+    print(describe_mode())
+
+
+def set_mode(mode: str) -> str:
+    """Choose ``"quick"``, ``"full"`` or ``"auto"`` for this Python session (and the programs it starts).
+
+    Call it before the cells whose settings depend on the mode, then run them again. nbgrader's
+    grading and ``COURSE_QUICK=1`` still force quick mode; the printed line says so. Returns the
+    mode now in force.
+    """
+    global _set_by_call
+    if not isinstance(mode, str) or mode.strip().lower() not in MODE_CHOICES:
+        raise ValueError(f"set_mode takes one of {', '.join(map(repr, MODE_CHOICES))}, got {mode!r}")
+    _set_by_call = os.environ[MODE_ENV] = mode.strip().lower()
+    print_mode()
+    return run_mode()
 
 
 def is_quick() -> bool:
-    """True in quick mode (CI, grading, or ``COURSE_QUICK=1``)."""
+    """True in quick mode (grading, ``COURSE_QUICK=1``, or auto mode without a GPU)."""
     return run_mode() == "quick"
 
 
