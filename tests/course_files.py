@@ -33,6 +33,12 @@ def assignment_notebooks() -> list[Path]:
     return [p for p in course_notebooks() if "assignment" in p.stem and p.parent.parent == REPO]
 
 
+def lecture_notebooks() -> list[Path]:
+    """Every notebook that is not graded: the lectures of each week and the final walkthrough."""
+    graded = set(assignment_notebooks())
+    return [p for p in course_notebooks() if p not in graded]
+
+
 def notebook_id(path: Path) -> str:
     return str(path.relative_to(REPO))
 

@@ -1,4 +1,9 @@
-"""Execute every course notebook top to bottom with a real python3 kernel, in quick mode.
+"""Execute every lecture notebook top to bottom with a real python3 kernel, in quick mode, and check that every
+course notebook opens with the set-up cell (course_lib.colab) that prints the run mode.
+
+The graded notebooks run in tests/test_release_standalone.py instead, as students get them: released by
+nbgrader, answered, in a folder outside the repository (and, with their hidden tests, in
+tests/test_nbgrader_pipeline.py), so this file does not run them a third time.
 
 No test here times a notebook: machines differ several-fold in speed, so a wall-time budget fails
 on a slow machine while nothing is wrong and hides a real slowdown on a fast one. A cell only has a
@@ -8,10 +13,32 @@ seconds and in reference epochs.
 import json
 
 import pytest
+from nbclient import NotebookClient
+from nbformat.v4 import new_notebook
 
-from course_files import course_notebooks, execute_notebook, notebook_id
+from course_files import (REPO, assignment_notebooks, course_notebooks, execute_notebook, lecture_notebooks,
+                          notebook_id)
+from course_lib import colab
 
 NOTEBOOKS = course_notebooks()
+LECTURES = lecture_notebooks()
+# Cells other people insert: the graded notebooks (the lead) and the final walkthrough (its owner).
+NOT_YET_SYNCED = {*assignment_notebooks(), REPO / "final_text2image" / "01_text2image_walkthrough.ipynb"}
+
+
+def _expect_setup_cell(path):
+    if path not in NOT_YET_SYNCED:
+        return path
+    return pytest.param(path, marks=pytest.mark.xfail(
+        strict=False, reason="the set-up cell is inserted into this notebook by its owner (python -m course_lib.colab)"))
+
+
+def _code_cells(nb) -> list:
+    return [cell for cell in nb["cells"] if cell["cell_type"] == "code"]
+
+
+def _text_output(cell) -> str:
+    return "".join(out.get("text", "") for out in cell.get("outputs", []) if out.get("output_type") == "stream")
 
 
 def test_the_course_has_notebooks():
@@ -27,7 +54,40 @@ def test_committed_without_outputs(path):
     assert nb["metadata"]["kernelspec"]["name"] == "python3"
 
 
+@pytest.mark.parametrize("path", [_expect_setup_cell(p) for p in NOTEBOOKS], ids=notebook_id)
+def test_first_code_cell_is_the_setup_cell(path):
+    nb = json.loads(path.read_text())
+    first = _code_cells(nb)[0]
+    where = nb["cells"].index(first)
+    assert colab.setup_cell_indices(nb) == [where], (
+        f"{path.name}: the set-up cell should be the first code cell, and the only one; "
+        f"run `python -m course_lib.colab {notebook_id(path)}`")
+    assert "".join(first["source"]) == colab.setup_cell_source(), (
+        f"{path.name}: the set-up cell differs from course_lib.colab's; run `python -m course_lib.colab {notebook_id(path)}`")
+    if "assignment" in path.stem:
+        meta = first["metadata"].get("nbgrader", {})
+        assert meta.get("grade_id") == colab.SETUP_GRADE_ID and meta.get("locked") and not meta.get("grade"), (
+            f"{path.name}: the set-up cell should be a locked nbgrader cell with grade_id {colab.SETUP_GRADE_ID!r}")
+
+
 @pytest.mark.notebook
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=notebook_id)
+def test_setup_cell_chooses_the_mode_by_this_machine_in_a_kernel(tmp_path, quick_env, monkeypatch):
+    """Auto mode, in a real kernel: quick on a CPU-only machine, full where TensorFlow sees a GPU, said in one line."""
+    import tensorflow as tf
+
+    monkeypatch.delenv("COURSE_QUICK")
+    nb = new_notebook(cells=[colab.setup_cell()])
+    NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+    line = _text_output(nb.cells[0]).strip()
+    expected = "Full mode (GPU found" if tf.config.list_physical_devices("GPU") else "Quick mode (no GPU found)"
+    assert line.startswith(expected) and len(line.splitlines()) == 1, line
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize("path", LECTURES, ids=notebook_id)
 def test_notebook_runs_in_quick_mode(path, tmp_path, quick_env):
-    execute_notebook(path, tmp_path)  # a cell that raises fails the test with its traceback (CellExecutionError)
+    nb = execute_notebook(path, tmp_path)  # a cell that raises fails the test with its traceback (CellExecutionError)
+    first = _code_cells(nb)[0]
+    if colab.is_setup_cell(first):
+        assert _text_output(first).startswith("Quick mode (COURSE_QUICK=1 is set)"), (
+            f"the first cell should print the run mode, got {_text_output(first)[:200]!r}")
