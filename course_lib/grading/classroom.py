@@ -19,6 +19,7 @@ import dataclasses
 import json
 import logging
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -122,8 +123,9 @@ def _worker_init(threads: int, log_dir: str) -> None:
     os.environ["MPLBACKEND"] = "Agg"
 
 
-def _grade_one(course_dir: str, assignment: str, student: str, db_copy: str, overrides: dict) -> dict:
-    """Run nbgrader's Autograde for one student against a private gradebook copy (in a worker process)."""
+def _grade_one(course_dir: str, assignment: str, student: str, db_copy: str, overrides: dict, log_dir: str) -> dict:
+    """Run nbgrader's Autograde for one student against a private gradebook copy (in a worker process).
+    nbgrader's log for the student goes to ``log_dir/<student>.log``."""
     from nbgrader.converters import Autograde
     from nbgrader.converters.base import NbGraderException
 
@@ -139,22 +141,32 @@ def _grade_one(course_dir: str, assignment: str, student: str, db_copy: str, ove
             config[section][key] = value
     log = logging.getLogger(f"course.grade.{student}")
     log.propagate = False
-    records: list[str] = []
-    handler = logging.Handler()
-    handler.emit = lambda record: records.append(record.getMessage())
+    log.setLevel(logging.INFO)
+    handler = logging.FileHandler(Path(log_dir) / f"{student}.log", mode="w")
+    handler.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
     log.addHandler(handler)
     sanitize.EVENTS.clear()
     start = time.monotonic()
     error = None
     try:
         Autograde(coursedir=_coursedir(config), config=config, log=log).start()
-    except NbGraderException as err:
-        error = str(err).strip().splitlines()[0] if str(err).strip() else "nbgrader could not grade it"
+    except NbGraderException:
+        error = _last_error(Path(log_dir) / f"{student}.log")
     except Exception as err:  # noqa: BLE001 - one broken submission must not stop the class
+        log.exception("grading failed")
         error = f"{type(err).__name__}: {err}"
-    failures = [r for r in records if "error" in r.lower() and "processing assignment" in r.lower()]
-    return {"student": student, "seconds": time.monotonic() - start, "error": error or (failures[0] if failures else None),
-            "events": [e["detail"] for e in sanitize.EVENTS], "log": records[-40:]}
+    finally:
+        handler.close()
+        log.removeHandler(handler)
+    return {"student": student, "seconds": time.monotonic() - start, "error": error,
+            "events": [e["detail"] for e in sanitize.EVENTS]}
+
+
+def _last_error(log_file: Path) -> str:
+    """The last exception line of a traceback in nbgrader's log (what actually went wrong)."""
+    lines = log_file.read_text(errors="replace").splitlines()
+    errors = [line.strip() for line in lines if re.match(r"\s*[\w.]+(Error|Exception)\b.*:", line)]
+    return (errors[-1] if errors else "see the log") + f" (log: {log_file})"
 
 
 # -- the parent: record in the real gradebook --------------------------------------------------------------
@@ -287,8 +299,8 @@ def grade_class(assignment: str, *, course_dir: str | Path = ".", jobs: int | No
         log_dir.mkdir(parents=True, exist_ok=True)
         with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn"), initializer=_worker_init,
                                  initargs=(threads, str(log_dir))) as pool:
-            futures = [pool.submit(_grade_one, str(course_dir), assignment, name, copies[name], overrides)
-                       for name in pending]
+            futures = [pool.submit(_grade_one, str(course_dir), assignment, name, copies[name], overrides,
+                                   str(log_dir)) for name in pending]
             for future in as_completed(futures):
                 outcome = future.result()
                 result = results[outcome["student"]]

@@ -163,8 +163,9 @@ class ResilientExecute(Execute):
             for o in cell.outputs)
 
     def _responsive(self) -> bool:
-        """After an interrupted timeout: does the kernel answer within ``stuck_after_s``?"""
-        msg_id = self.kc.kernel_info()
+        """After an interrupted timeout: does the kernel run an empty cell within ``stuck_after_s``?
+        (An execute request waits behind a cell still running; a kernel_info request may not.)"""
+        msg_id = self.kc.execute("", silent=True, store_history=False)
         deadline = time.monotonic() + self.stuck_after_s
         get_msg = run_sync(self.kc.shell_channel.get_msg)
         while time.monotonic() < deadline:
