@@ -101,7 +101,7 @@ def install_setup_cell(nb, *, grade_id: str | None = None, repo_url: str = REPO_
     return True
 
 
-def main(argv=None) -> int:
+def _main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m course_lib.colab",
                                      description="Put the course's set-up cell first in each notebook.")
     parser.add_argument("notebooks", nargs="+", type=Path)
@@ -120,4 +120,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(_main())

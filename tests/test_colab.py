@@ -92,6 +92,6 @@ def test_graded_version_is_a_locked_cell_and_keeps_its_metadata_on_update():
 def test_command_line_updates_notebooks_in_place(tmp_path, capsys):
     path = tmp_path / "lecture.ipynb"
     nbformat.write(_notebook(new_code_cell("print(1)")), path)
-    assert colab.main([str(path)]) == 0 and colab.main([str(path)]) == 0
+    assert colab._main([str(path)]) == 0 and colab._main([str(path)]) == 0
     assert capsys.readouterr().out.splitlines() == [f"updated   {path}", f"unchanged {path}"]
     assert nbformat.read(path, as_version=4).cells[0].source == colab.setup_cell_source()
