@@ -55,6 +55,10 @@ c.GenerateFeedback.preprocessors = [HideHiddenTests, GetGrades, CSSHTMLHeaderPre
 c.Execute.kernel_name = "python3"
 c.Execute.timeout = 180
 c.Execute.interrupt_on_timeout = True
+# After a cell's reply, nbclient waits for its last outputs; on a busy machine 4 s (the default) is not
+# enough, and nbgrader would then fail the whole notebook. Late outputs are waited for, never fatal.
+c.Execute.iopub_timeout = 30
+c.Execute.raise_on_iopub_timeout = False
 # Huge output (a print in a loop) is cut, so a notebook's feedback stays readable.
 c.LimitOutput.max_lines = 1000
 
