@@ -5,8 +5,11 @@
 
 Every notebook runs as tests/test_notebooks.py runs it: quick mode, a copy of its week folder, an empty course
 data directory (so a notebook that needs the Week 3 classifier trains one, as in CI). The reference epoch
-(``reference_epoch.py``) is measured before and after the notebooks, in the same run, and the table divides by
-their mean: ratios travel between machines, seconds do not. The README's syllabus quotes these ratios.
+(``reference_epoch.py``, about half a minute) is measured before the first notebook and after every one, in the
+same run, and each notebook's time is divided by the mean of the two measured around it: on a shared machine the
+speed drifts while the notebooks run, and ratios travel between machines, seconds do not. A row marked ``*`` had
+the machine's speed change by more than a quarter around it; run again on a quieter machine before quoting it.
+The README's syllabus quotes these ratios.
 """
 from __future__ import annotations
 
@@ -43,25 +46,29 @@ def main(argv=None) -> int:
     if not notebooks:
         print(f"no notebook matches {words}", file=sys.stderr)
         return 2
-    before = measure_reference_epoch()
-    print(describe(before), flush=True)
-    times = {}
+    references = [measure_reference_epoch()]
+    print(describe(references[0]), flush=True)
+    rows = []  # (notebook, seconds, reference epoch around it in seconds, drifted)
     for path in notebooks:
-        times[notebook_id(path)] = time_notebook(path)
-        print(f"  ran {notebook_id(path)} in {times[notebook_id(path)]:.1f} s", flush=True)
-    after = measure_reference_epoch()
-    print(describe(after))
-    reference = dict(after, reference_epoch_s=(before["reference_epoch_s"] + after["reference_epoch_s"]) / 2)
-    print(f"\nreference epoch: {before['reference_epoch_s']:.0f} s before and {after['reference_epoch_s']:.0f} s "
-          f"after the notebooks; the table divides by their mean, {reference['reference_epoch_s']:.0f} s\n")
-    width = max(len(name) for name in times)
-    print(f"{'notebook (quick mode)':<{width}}  seconds  reference epochs")
-    for name, seconds in times.items():
-        print(f"{name:<{width}}  {seconds:7.1f}  {seconds / reference['reference_epoch_s']:16.3f}")
-    total = sum(times.values())
-    print(f"{'all ' + str(len(times)) + ' notebooks':<{width}}  {total:7.1f}  "
-          f"{total / reference['reference_epoch_s']:16.3f}")
-    print(f"\ntotal: {in_reference_epochs(total, reference)}")
+        seconds = time_notebook(path)
+        references.append(measure_reference_epoch())
+        before, after = references[-2]["reference_epoch_s"], references[-1]["reference_epoch_s"]
+        rows.append((notebook_id(path), seconds, (before + after) / 2, abs(after - before) > 0.25 * min(before, after)))
+        print(f"  ran {rows[-1][0]} in {seconds:.1f} s; reference epoch {before:.0f} s before, {after:.0f} s after",
+              flush=True)
+    print(f"\n{describe(references[-1])}")
+    epochs = [r["reference_epoch_s"] for r in references]
+    print(f"reference epoch during the run: {min(epochs):.0f} to {max(epochs):.0f} s ({len(epochs)} measurements)\n")
+    width = max(len(name) for name, *_ in rows)
+    print(f"{'notebook (quick mode)':<{width}}  time, and in the reference epoch measured around it")
+    for name, seconds, reference, drifted in rows:
+        print(f"{name:<{width}}  {in_reference_epochs(seconds, {'reference_epoch_s': reference})}"
+              f"{' *' if drifted else ''}")
+    total_s, total_ratio = sum(r[1] for r in rows), sum(r[1] / r[2] for r in rows)
+    print(f"{'all ' + str(len(rows)) + ' notebooks':<{width}}  {total_s:.1f} s = {total_ratio:.2f} reference epochs "
+          "(the sum of the rows)")
+    if any(r[3] for r in rows):
+        print("* the reference epoch changed by more than a quarter around this notebook: the machine's speed drifted")
     return 0
 
 
