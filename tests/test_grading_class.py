@@ -106,10 +106,12 @@ def build_class(root: Path, reference: dict, release: dict) -> dict[str, int]:
     hand_in("edited_locked_cell", set_source(set_source(ref(), "ex4_discriminator", NO_DROPOUT_D), "ex4_tests", "pass\n"),
             16)
     hand_in("kernel_dies", set_source(ref(), "ex3_generator", "import os\nos._exit(1)\n"), 16)
+    # A retry loop with a bare except swallows the grader's interrupt: the kernel has to be restarted.
     hand_in("stuck_loop", set_source(ref(), "ex1_output_size",
+                                     "import time\n\n\n"
                                      "def transposed_output_size(n, kernel_size, stride=1, padding='valid'):\n"
-                                     "    while True:\n        try:\n            pass\n"
-                                     "        except KeyboardInterrupt:\n            pass\n\n\n"
+                                     "    while True:\n        try:\n            time.sleep(0.5)\n"
+                                     "        except:\n            pass\n\n\n"
                                      "transposed_output_size(1, 1)\n"), 17)
     hand_in("malformed_json", None, 0, raw='{"cells": [ {"cell_type": "code", ')
     hand_in("renamed_notebook", ref(), 20, name="week4_assignment (1).ipynb")

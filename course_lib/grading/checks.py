@@ -255,15 +255,17 @@ class Checker:
         return not any(name == a or name.startswith(a + ".") for a in self.allowed)
 
     @contextlib.contextmanager
-    def own_work(self):
+    def own_work(self, *, block: tuple[str, ...] = ()):
         """Run the block with the course's reference implementations unavailable.
 
         Any call into a ``course_lib`` module other than the allowed utilities raises
         :class:`DelegationError`; so does leaving the block after such a call was attempted, even if the
-        answer caught the first error.
+        answer caught the first error. ``block``: further packages the exercise must do without, e.g.
+        ``("keras", "tensorflow")`` for a transposed convolution written in NumPy.
         """
         attempted: list[str] = []
         blocked_cache: dict = {}
+        extra = tuple(block)
 
         def hook(frame, event, arg):
             if event != "call":
@@ -271,7 +273,8 @@ class Checker:
             name = frame.f_globals.get("__name__", "")
             blocked = blocked_cache.get(name)
             if blocked is None:
-                blocked = blocked_cache[name] = self._blocked(name)
+                blocked = blocked_cache[name] = self._blocked(name) or any(
+                    name == b or name.startswith(b + ".") for b in extra)
             if blocked:
                 attempted.append(f"{name}.{frame.f_code.co_name}")
                 raise DelegationError(self._delegation_message(attempted))
@@ -295,6 +298,9 @@ class Checker:
 
     @staticmethod
     def _delegation_message(attempted: list[str]) -> str:
+        if not attempted[0].startswith("course_lib."):
+            return (f"your answer called `{attempted[0]}`: this exercise asks you to compute it yourself (with "
+                    f"NumPy and arithmetic), so `{attempted[0].split('.')[0]}` is unavailable while it is graded.")
         return (f"your answer called `{attempted[0]}`, the course's reference implementation. The grader runs "
                 "your code with the reference for this exercise unavailable, so an answer that hands the work "
                 "to course_lib scores zero here: write it yourself (the lecture notebook shows how).")

@@ -21,7 +21,7 @@ import threading
 import time
 from queue import Empty
 
-from nbclient.exceptions import DeadKernelError
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbclient.util import run_sync
 from nbformat import NotebookNode
 from nbgrader.preprocessors import Execute
@@ -122,15 +122,16 @@ class ResilientExecute(Execute):
                         if self._timed_out(cell) and not self._responsive():
                             raise _KernelStuck()
                     break
-                except (DeadKernelError, _KernelStuck) as death:
+                except (DeadKernelError, _KernelStuck, CellTimeoutError) as death:
                     index = current["index"]
-                    if isinstance(death, _KernelStuck):
+                    if isinstance(death, (_KernelStuck, CellTimeoutError)):
                         why = ("it ran past the time limit and did not stop when interrupted, so the grader "
                                "restarted the kernel")
                     else:
                         why = watchdog.reason or "the kernel died while it ran (for example os._exit, or a crash)"
                     failed[index] = why
-                    self._mark(self.nb.cells[index], "KernelDied", f"This cell was stopped: {why}. "
+                    ename = "KernelStuck" if isinstance(death, (_KernelStuck, CellTimeoutError)) else "KernelDied"
+                    self._mark(self.nb.cells[index], ename, f"This cell was stopped: {why}. "
                                "The grader restarted the kernel, re-ran the cells above it and went on.")
                     self.log.warning("Cell %d stopped (%s); restarting the kernel", index, why)
                     resume_at, restarts = max(resume_at, index + 1), restarts + 1
