@@ -29,7 +29,7 @@ from multiprocessing import get_context
 from pathlib import Path
 
 # The errors that say why a test cell scored zero, in the words students and instructors read.
-_EXPLAINED = {"KernelDied", "NotRun", "TamperingError", "DelegationError", "CellTimeoutError", "NotImplementedError"}
+_EXPLAINED = {"KernelDied", "KernelStuck", "NotRun", "TamperingError", "DelegationError", "CellTimeoutError", "NotImplementedError"}
 
 
 @dataclasses.dataclass
