@@ -34,10 +34,11 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 DEMO_PROMPTS := "a thick, slanted seven" "a thin seven" "a bold 3 leaning left" "a fat two" \
-	"a skinny upright 1" "the digit zero" "a 4 that is slanted right" "an eight"
+	"a skinny upright 1" "a handwritten digit" "the number 42" "a thick 7 next to a thin 1"
 
 # The main job: check the machine, look at the data, train the quick text2image model (or reuse
-# runs/text2image: training resumes and stops at the preset's epochs), draw prompts, evaluate.
+# runs/text2image: training resumes and stops at the preset's epochs), draw prompts (digits, a prompt
+# without a digit, numbers), evaluate. The judge ships with the course, so nothing else is trained.
 demo: venv
 	$(BIN)/course doctor
 	$(BIN)/course data show --out runs/demo/digits_per_class.png

@@ -56,26 +56,39 @@ def _check_prompts(prompts) -> list[str]:
     return cleaned
 
 
+def _load_model(run_dir):
+    """The run in ``run_dir``; without --run-dir, the default run or else the pretrained model (said aloud)."""
+    from course_lib.text2image import DEFAULT_RUN_DIR, load_run
+
+    run = load_run(run_dir)
+    if run.pretrained:
+        print(f"No trained run in {DEFAULT_RUN_DIR}: drawing with the pretrained model shipped with the course "
+              f"({run.config.name} preset). `course train` makes your own.")
+    return run
+
+
 def _generate(args) -> int:
     import matplotlib
-    import numpy as np
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from course_lib.data import BYTE_RANGE
-    from course_lib.plotting import plot_image_rows
-    from course_lib.text2image import generate
+    from course_lib.text2image import plot_generation
 
     prompts = _check_prompts(args.prompts)
     if args.n < 1:
         raise ValueError("-n must be at least 1")
-    images = generate(prompts, args.run_dir, n=args.n, seed=args.seed)
+    run = _load_model(args.run_dir)
+    drawn = run.generate(prompts, n=args.n, seed=args.seed)
     out = Path(args.out)
     stem = out.with_suffix("") if out.suffix.lower() in (".png", ".npz") else out
-    stem.parent.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(stem.with_suffix(".npz"), images=images, prompts=np.asarray(prompts))
-    plt.close(plot_image_rows(images, prompts, value_range=BYTE_RANGE, save_to=stem.with_suffix(".png")))
+    drawn.save_npz(stem.with_suffix(".npz"))
+    plt.close(plot_generation(drawn, save_to=stem.with_suffix(".png")))
+    for prompt, plan, unknown in zip(prompts, drawn.plans, drawn.unknown_words):
+        if plan.length > 1:
+            print(f"{prompt!r}: {plan.length} digits, " + ", ".join(f"{s.digit} ({s.caption!r})" for s in plan.slots))
+        elif not plan.names_a_digit:
+            print(f"{prompt!r} names no digit: every digit is drawn, one per image")
     print(f"Saved {stem.with_suffix('.png').resolve()} and {stem.with_suffix('.npz').resolve()}")
     return 0
 
@@ -85,7 +98,9 @@ def _evaluate(args) -> int:
 
     from course_lib.text2image import evaluate
 
-    result = evaluate(args.run_dir, n=args.n)
+    run = _load_model(args.run_dir)
+    print(f"Evaluating {run.describe()}")
+    result = evaluate(loaded=run, n=args.n, progress=True)
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json).write_text(json.dumps(result, indent=2))
@@ -100,6 +115,32 @@ def _grade(args) -> int:
                          timeout=args.timeout, memory_limit_gb=args.memory_limit, csv_path=args.csv,
                          progress=not args.no_progress)
     print(summary(report))
+    return 0
+
+
+def _pretrained_judge(args) -> int:
+    from course_lib.metrics import export_judge
+
+    path = export_judge(args.data)
+    print(f"Wrote {path} ({path.stat().st_size / 1e6:.1f} MB); `course pretrained check` measures it")
+    return 0
+
+
+def _pretrained_export(args) -> int:
+    from course_lib.text2image import export_pretrained
+
+    folder = export_pretrained(args.run_dir)
+    size = sum(p.stat().st_size for p in folder.iterdir()) / 1e6
+    print(f"Wrote {folder} ({size:.1f} MB); `course pretrained check` measures it")
+    return 0
+
+
+def _pretrained_check(args) -> int:
+    from course_lib.text2image import check_pretrained
+
+    report = check_pretrained()
+    for name, line in report.items():
+        print(f"{name}: {line}")
     return 0
 
 
@@ -132,16 +173,21 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--fresh", action="store_true", help="delete the run directory and start over")
     train.set_defaults(func=_train)
 
-    gen = sub.add_parser("generate", help="draw digits for one or more prompts")
-    gen.add_argument("prompts", nargs="+", metavar="PROMPT")
-    gen.add_argument("--run-dir", default="runs/text2image")
+    gen = sub.add_parser("generate", help="draw digits and numbers for one or more prompts")
+    gen.add_argument("prompts", nargs="+", metavar="PROMPT",
+                     help='e.g. "a thick, slanted seven", "the number 42", "forty-two", "a handwritten digit"')
+    gen.add_argument("--run-dir", default=None,
+                     help="a trained run (default: runs/text2image, or the pretrained model when that has none)")
     gen.add_argument("-n", type=int, default=8, help="images per prompt")
     gen.add_argument("--seed", type=int, default=0)
-    gen.add_argument("--out", required=True, help="FILE: writes FILE.png (grid) and FILE.npz (images, prompts)")
+    gen.add_argument("--out", required=True,
+                     help="FILE: writes FILE.png (grid) and FILE.npz (images, prompts, lengths, digits)")
     gen.set_defaults(func=_generate)
 
-    ev = sub.add_parser("evaluate", help="measure prompt accuracy, attribute control, diversity, robustness")
-    ev.add_argument("--run-dir", default="runs/text2image")
+    ev = sub.add_parser("evaluate", help="measure prompt accuracy, attribute control, diversity, numbers, "
+                                         "robustness, fidelity")
+    ev.add_argument("--run-dir", default=None,
+                    help="a trained run (default: runs/text2image, or the pretrained model when that has none)")
     ev.add_argument("--json", default=None, help="also write the results to this JSON file")
     ev.add_argument("-n", type=int, default=10, help="samples per prompt")
     ev.set_defaults(func=_evaluate)
@@ -156,6 +202,18 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--course-dir", default=".", help="the nbgrader course directory (default: here)")
     grade.add_argument("--no-progress", action="store_true", help="no progress bar (for logs)")
     grade.set_defaults(func=_grade)
+
+    pre = sub.add_parser("pretrained", help="rebuild or check the small models that ship with the course")
+    pre_sub = pre.add_subparsers(dest="pretrained_command", required=True)
+    judge = pre_sub.add_parser("judge", help="write the judge (Week 3's full classifier) into course_lib/pretrained/")
+    judge.add_argument("--data", default="mnist-5k", choices=[s for s in SOURCES if s != "auto"])
+    judge.set_defaults(func=_pretrained_judge)
+    export = pre_sub.add_parser("export", help="copy a trained run's generator (float16), encoder and config "
+                                               "into course_lib/pretrained/")
+    export.add_argument("run_dir", metavar="RUN_DIR")
+    export.set_defaults(func=_pretrained_export)
+    check = pre_sub.add_parser("check", help="load each shipped model and measure its accuracy")
+    check.set_defaults(func=_pretrained_check)
     return parser
 
 

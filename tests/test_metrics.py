@@ -121,3 +121,66 @@ def test_plot_class_histogram():
     matplotlib.use("Agg")
     fig = M.plot_class_histogram(M.judge_probs(_probs(np.arange(20) % 10, 0.95)))
     assert len(fig.axes[0].patches) == 20  # all and confident bars
+
+
+# ----------------------------------------------------------------- fidelity in pixels
+def _blobs(n=12, seed=0):
+    """Smooth random grey images in [0, 1], (n, 28, 28, 1)."""
+    from scipy.ndimage import gaussian_filter
+
+    rng = np.random.default_rng(seed)
+    x = gaussian_filter(rng.uniform(size=(n, 28, 28)), sigma=(0, 2, 2))
+    x = (x - x.min()) / (x.max() - x.min())
+    return x[..., None].astype(np.float32)
+
+
+def test_ssim_is_one_for_the_same_image_and_falls_with_noise():
+    x = _blobs()
+    np.testing.assert_allclose(M.ssim(x, x), 1.0, atol=1e-9)
+    rng = np.random.default_rng(1)
+    light = np.clip(x + rng.normal(0, 0.05, x.shape), 0, 1)
+    heavy = np.clip(x + rng.normal(0, 0.3, x.shape), 0, 1)
+    s_light, s_heavy = M.ssim(x, light), M.ssim(x, heavy)
+    assert (s_light < 1).all() and (s_heavy < s_light).all()
+    np.testing.assert_allclose(M.ssim(light, x), s_light, rtol=1e-9)  # symmetric
+    # the same images in the GAN's range give the same SSIM when told so
+    np.testing.assert_allclose(M.ssim(x * 2 - 1, light, value_range=(-1, 1), range_b=(0, 1)), s_light, rtol=1e-6)
+    with pytest.raises(ValueError, match="pair by pair"):
+        M.ssim(x, x[:3])
+
+
+def test_ssim_of_constant_images_matches_the_closed_form():
+    a, b = np.full((1, 28, 28), 0.2), np.full((1, 28, 28), 0.6)
+    c1 = 0.01 ** 2  # no variance anywhere: only the luminance term is left
+    expected = (2 * 0.2 * 0.6 + c1) / (0.2 ** 2 + 0.6 ** 2 + c1)
+    assert M.ssim(a, b)[0] == pytest.approx(expected, rel=1e-6)
+
+
+def test_nearest_real_finds_the_closest_image_of_the_same_class():
+    real = _blobs(10, seed=2)
+    labels = np.array([0, 0, 0, 1, 1, 1, 2, 2, 2, 2])
+    queries = np.clip(real[[1, 4, 8]] + 0.01, 0, 1) * 2 - 1  # near images 1, 4, 8, in the GAN's range
+    index, mse = M.nearest_real(queries, [0, 1, 2], real, labels)
+    np.testing.assert_array_equal(index, [1, 4, 8])
+    assert (mse < 2e-4).all()
+    # asked for another class, the nearest image must come from that class
+    index, _ = M.nearest_real(queries[:1], [2], real, labels)
+    assert labels[index[0]] == 2
+    with pytest.raises(ValueError, match="no real image of class 7"):
+        M.nearest_real(queries[:1], [7], real, labels)
+    with pytest.raises(ValueError, match="labels"):
+        M.nearest_real(queries, [0], real, labels)
+
+
+def test_fidelity_flags_copies_and_not_new_images():
+    train, test = _blobs(40, seed=3), _blobs(20, seed=4)
+    y_train, y_test = np.arange(40) % 2, np.arange(20) % 2
+    copies = M.fidelity_to_real(train[:10] * 2 - 1, y_train[:10], train, y_train, test, y_test)
+    assert copies["copy_share"] == 1.0 and copies["ssim_to_nearest_training_digit"] == pytest.approx(1.0)
+    assert copies["mse_to_nearest_training_digit"] == pytest.approx(0.0, abs=1e-9)
+    new = M.fidelity_to_real(_blobs(10, seed=5) * 2 - 1, np.arange(10) % 2, train, y_train, test, y_test)
+    assert new["copy_share"] == 0.0 and new["ssim_to_nearest_training_digit"] < 0.99
+    # the baseline: real test digits against the training digits, the same numbers either way
+    assert new["real_test_mse_to_nearest_training_digit"] == copies["real_test_mse_to_nearest_training_digit"] > 0
+    with pytest.raises(ValueError, match="copy_quantile"):
+        M.fidelity_to_real(train[:2], [0, 1], train, y_train, test, y_test, copy_quantile=1.5)

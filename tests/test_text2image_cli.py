@@ -79,19 +79,46 @@ def test_unknown_words_are_named_in_a_warning(env, trained_run, tmp_path):
     assert "blorptastic" in proc.stderr
 
 
-def test_a_prompt_without_a_digit_draws_with_a_warning(env, trained_run, tmp_path):
-    proc = course(env, "generate", "a thick digit", "a Seven", "--run-dir", str(trained_run), "-n", "1",
+def test_a_prompt_without_a_digit_draws_every_digit_without_a_warning(env, trained_run, tmp_path):
+    proc = course(env, "generate", "a thick digit", "a Seven", "--run-dir", str(trained_run), "-n", "10",
                   "--out", str(tmp_path / "d"))
     assert proc.returncode == 0, proc.stderr[-2000:]
-    assert "name no digit: 'a thick digit'" in proc.stderr, proc.stderr[-2000:]
-    assert "a Seven" not in proc.stderr, "a prompt that names its digit gets no warning"
+    assert "Warning" not in proc.stderr, proc.stderr[-2000:]
+    assert "'a thick digit' names no digit: every digit is drawn" in proc.stdout
+    with np.load(tmp_path / "d.npz") as f:
+        assert sorted(f["digits"][0, :, 0].tolist()) == list(range(10))
+        assert set(f["digits"][1, :, 0].tolist()) == {7}
 
 
-def test_prompts_without_a_digit_are_found_in_any_spelling():
-    from course_lib.text2image import prompts_without_a_digit
+def test_numbers_are_drawn_left_to_right_in_28px_slots(env, trained_run, tmp_path):
+    proc = course(env, "generate", "the number 42", "2026", "a thick 7 next to a thin 1", "forty-two",
+                  "--run-dir", str(trained_run), "-n", "3", "--out", str(tmp_path / "numbers"))
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    with np.load(tmp_path / "numbers.npz") as f:
+        assert f["images"].shape == (4, 3, 28, 4 * 28)
+        np.testing.assert_array_equal(f["lengths"], [2, 4, 2, 2])
+        np.testing.assert_array_equal(f["digits"][1, 0], [2, 0, 2, 6])
+        assert (f["images"][0, :, :, 56:] == 0).all(), "narrower rows are padded with black on the right"
+    assert "'a thick 7 next to a thin 1': 2 digits, 7 ('a thick 7'), 1 ('a thin 1')" in proc.stdout
+    assert (tmp_path / "numbers.png").read_bytes()[:4] == b"\x89PNG"
 
-    prompts = ["a digit", "a THIN 4", "the number nine", "seven!", "a thick number, leaning left", "7th"]
-    assert prompts_without_a_digit(prompts) == ["a digit", "a thick number, leaning left"]
+
+@pytest.mark.parametrize("prompt, message", [("123456789012", "12 digits; at most 8"),
+                                             ("hundred", "cannot read 'hundred' as a number")])
+def test_bad_numbers_fail_clearly(env, trained_run, tmp_path, prompt, message):
+    proc = course(env, "generate", "a 7", prompt, "--run-dir", str(trained_run), "--out", str(tmp_path / "x"))
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert message in proc.stderr and "Traceback" not in proc.stderr
+    assert not (tmp_path / "x.npz").exists()
+
+
+def test_a_number_with_an_unknown_word_draws_and_names_the_word(env, trained_run, tmp_path):
+    proc = course(env, "generate", "the number 42 in crayon", "the number", "--run-dir", str(trained_run),
+                  "-n", "2", "--out", str(tmp_path / "u"))
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "crayon" in proc.stderr
+    with np.load(tmp_path / "u.npz") as f:
+        np.testing.assert_array_equal(f["lengths"], [2, 1])  # "the number" alone names no digit: any digit
 
 
 @pytest.mark.parametrize("prompt, message", [("", "empty"), ("   ", "empty"), ("qwxz blorptastic", "no word the encoder knows")])
@@ -116,14 +143,22 @@ def test_evaluate_prints_a_table_and_writes_json(env, trained_run, tmp_path):
     out = tmp_path / "eval.json"
     proc = course(env, "evaluate", "--run-dir", str(trained_run), "-n", "2", "--json", str(out))
     assert proc.returncode == 0, proc.stderr[-3000:]
-    assert "prompt accuracy" in proc.stdout and "slant control" in proc.stdout
+    for row in ("prompt accuracy", "slant control", "digit-free prompts: classes", "numbers: accuracy per position",
+                "fidelity: SSIM to nearest training digit", "copies of training digits", "real test vs training"):
+        assert row in proc.stdout, row
     result = json.loads(out.read_text())
-    assert 0 <= result["prompt_accuracy"] <= 1
+    assert 0 <= result["prompt_accuracy"] <= 1 and 0 <= result["heldout_accuracy"] <= 1
     assert set(result["prompt_accuracy_per_digit"]) == {str(d) for d in range(10)}
-    assert set(result["attribute_control"]) == {"thickness", "slant"}
-    assert len(result["diversity"]["neutral_prompt_class_histogram"]) == 10
+    assert set(result["attribute_control"]) == set(result["digit_free_attribute_control"]) == {"thickness", "slant"}
+    free = result["digit_free_prompts"]
+    assert len(free["class_histogram"]) == 10 and 0 <= free["entropy"] <= 1
     assert set(result["robustness"]) == {"typo", "extra_unknown_word", "text_vector_noise_10pct"}
-    assert result["frechet_distance_classifier_features"] >= 0
+    assert len(result["numbers"]["per_position"]) == 4 and set(result["numbers"]["per_length"]) == {"2", "3", "4"}
+    fidelity = result["fidelity"]
+    assert 0 <= fidelity["copy_share"] <= 1 and -1 <= fidelity["ssim_to_nearest_training_digit"] <= 1
+    assert fidelity["mse_to_nearest_training_digit"] > 0 and fidelity["real_test_mse_to_nearest_training_digit"] > 0
+    assert result["frechet_distance_classifier_features"] >= 0 and result["frechet_distance_real_test_vs_training"] >= 0
+    assert result["diversity"]["real_spread_all_digits"] > result["diversity"]["real_within_class_spread"] > 0
 
 
 def test_corrupt_checkpoint_stops_training_without_losing_the_run(env, trained_run, tmp_path):
@@ -217,3 +252,18 @@ def test_course_train_goes_down_one_path_to_gan_train_step(tmp_path, monkeypatch
     assert calls["fit_resumable"] == [G.GAN] and calls["train_step"] >= 1
     assert G.read_history(run_dir)["epoch"] == [1]
     assert json.loads((run_dir / "config.json").read_text())["source"] == "mnist-5k"
+
+
+def test_drawing_uses_the_moving_average_of_the_generators_weights(trained_run):
+    from course_lib import text2image as t2i
+    from course_lib.gan import restore_gan
+
+    run = t2i.load_run(trained_run)
+    assert run.config.generator_ema == 0.99 and run.style_counts.shape == (10, 3, 3)
+    raw = t2i.build_text2image_gan(run.config, run.encoder.dim)
+    restore_gan(raw, trained_run)  # the last step's weights, as training left them
+    drawn = [w.numpy() for w in run.generator.trainable_weights]
+    last = [w.numpy() for w in raw.generator.trainable_weights]
+    assert any(not np.allclose(a, b) for a, b in zip(drawn, last)), "load_run should draw with the average"
+    # a run saved before the average existed still loads, with none
+    assert t2i.Text2ImageConfig.from_dict({"name": "quick"}).generator_ema is None

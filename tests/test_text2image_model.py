@@ -150,3 +150,31 @@ def test_trains_under_mirrored_strategy_on_two_logical_cpus():
     """)
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=600)
     assert "REPLICAS 2 FINITE True CHANGED True" in proc.stdout, proc.stdout + proc.stderr[-3000:]
+
+
+# ----------------------------------------------------------------- mixed precision
+def test_mixed_precision_wraps_both_optimizers_in_loss_scaling_and_trains():
+    import keras
+
+    gan = t2i.build_text2image_gan(t2i.Text2ImageConfig.preset("quick", mixed_precision=True, **{
+        k: getattr(TINY, k) for k in ("g_filters", "d_filters", "d_features", "batch_size", "latent_dim",
+                                      "text_proj_dim")}), TEXT_DIM)
+    assert keras.mixed_precision.global_policy().name == "float32", "building must not leave the policy changed"
+    assert gan.generator.get_layer("project").compute_dtype == "float16"
+    assert gan.discriminator.get_layer("conv1").compute_dtype == "float16"
+    assert gan.generator.get_layer("image").compute_dtype == "float32", "images stay float32, exactly in [-1, 1]"
+    for opt in (gan.d_optimizer, gan.g_optimizer):
+        assert isinstance(opt, keras.optimizers.LossScaleOptimizer)
+        assert float(opt.scale_loss(1.0)) > 1, "a dynamic loss scale multiplies the loss"
+    g_before = [w.numpy().copy() for w in gan.generator.trainable_weights]
+    logs = gan.train_step(batch())
+    assert np.isfinite(float(logs["d_loss"])) and np.isfinite(float(logs["g_loss"]))
+    assert any(not np.allclose(a, b.numpy()) for a, b in zip(g_before, gan.generator.trainable_weights))
+    assert all(w.dtype == "float32" for w in gan.generator.trainable_weights), "weights stay float32"
+
+
+def test_float32_training_keeps_plain_optimizers(gan):
+    import keras
+
+    assert not isinstance(gan.d_optimizer, keras.optimizers.LossScaleOptimizer)
+    assert not isinstance(gan.g_optimizer, keras.optimizers.LossScaleOptimizer)

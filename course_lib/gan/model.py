@@ -42,7 +42,9 @@ class GAN(keras.Model):
       condition match (GAN-CLS). Conditions are shifted by one within the batch.
 
     The two learning rates come with the optimizers: ``compile(d_optimizer, g_optimizer)``
-    (TTUR is simply a larger rate for D).
+    (TTUR is simply a larger rate for D). Under mixed precision (G or D computing in float16),
+    ``compile`` wraps each optimizer in Keras's ``LossScaleOptimizer``, and both steps scale
+    the loss before taking gradients, so small float16 gradients do not underflow to 0.
     """
 
     def __init__(self, generator, discriminator, latent_dim: int | None = None, *, real_label: float = REAL_LABEL,
@@ -81,6 +83,11 @@ class GAN(keras.Model):
         self.g_optimizer = g_optimizer or keras.optimizers.Adam(2e-4, beta_1=0.5)
         if self.d_optimizer is self.g_optimizer:
             raise ValueError("give G and D their own optimizers: each keeps state for its own weights")
+        if _computes_in_float16(self.generator) or _computes_in_float16(self.discriminator):
+            # dynamic loss scaling: the step multiplies the loss, the optimizer divides the gradients back
+            self.d_optimizer, self.g_optimizer = (
+                opt if isinstance(opt, keras.optimizers.LossScaleOptimizer) else keras.optimizers.LossScaleOptimizer(opt)
+                for opt in (self.d_optimizer, self.g_optimizer))
         # Build the optimizer state now, in the strategy's scope (lazily, inside a replica, it would fail).
         self.d_optimizer.build(self.discriminator.trainable_variables)
         self.g_optimizer.build(self.generator.trainable_variables)
@@ -153,8 +160,10 @@ class GAN(keras.Model):
                 wrong_logits = self._d_logits(real, tf.roll(cond, shift=1, axis=0))
                 per_example += self.mismatch_weight * bce_with_logits(FAKE_LABEL, wrong_logits)
             loss = self._average(per_example)
+            # the identity unless the optimizer scales losses (mixed precision); on the tape, so gradients see it
+            scaled = self.d_optimizer.scale_loss(loss)
         weights = self.discriminator.trainable_weights
-        self.d_optimizer.apply_gradients(zip(tape.gradient(loss, weights), weights))
+        self.d_optimizer.apply_gradients(zip(tape.gradient(scaled, weights), weights))
         return loss, ops.mean(ops.sigmoid(real_logits)), ops.mean(ops.sigmoid(fake_logits))
 
     def g_step(self, n, cond=None):
@@ -165,8 +174,9 @@ class GAN(keras.Model):
             fake = self.generator(self._g_inputs(self._noise(n), cond), training=True)
             per_example = generator_loss(self._d_logits(fake, cond), saturating=self.saturating, per_example=True)
             loss = self._average(per_example)
+            scaled = self.g_optimizer.scale_loss(loss)
         weights = self.generator.trainable_weights
-        self.g_optimizer.apply_gradients(zip(tape.gradient(loss, weights), weights))
+        self.g_optimizer.apply_gradients(zip(tape.gradient(scaled, weights), weights))
         return loss
 
     def train_step(self, data):
@@ -201,6 +211,10 @@ class GAN(keras.Model):
         else:
             inputs = z
         return np.asarray(self.generator.predict(inputs, verbose=0, batch_size=256))
+
+
+def _computes_in_float16(model) -> bool:
+    return any(getattr(layer, "compute_dtype", None) == "float16" for layer in model.layers)
 
 
 def random_shift(images, max_shift: int, fill: float = -1.0):

@@ -27,7 +27,7 @@ class Text2ImageConfig(Presets):
 
     name: str = "quick"  # the preset it came from: the run reports it, and a quick run fits a quick encoder
     num_epochs: int = 15
-    batch_size: int = 64
+    batch_size: int = 32
     latent_dim: int = 64
     text_proj_dim: int = 64
     g_filters: int = 128  # channels at 7x7; halved at 14x14
@@ -37,6 +37,9 @@ class Text2ImageConfig(Presets):
     lr_d: float = 2e-4
     beta_1: float = 0.5
     mismatch_weight: float = 0.5  # share of the "fake" term given to real-image/wrong-caption pairs
+    # momentum of a moving average of G's weights, kept by G's optimizer; drawing uses the average
+    # (smoother than the last step's weights: Yazici et al., 2019). None: draw with the last weights.
+    generator_ema: float | None = 0.99
     max_images: int | None = None  # train on a subset (tests)
     mixed_precision: bool = False  # GPU only
 
@@ -46,32 +49,49 @@ class Text2ImageConfig(Presets):
     @classmethod
     def from_dict(cls, values: dict) -> "Text2ImageConfig":
         known = {k: v for k, v in values.items() if k in cls.__dataclass_fields__}
+        known.setdefault("generator_ema", None)  # runs saved before the average existed had none
         return cls(**known)
 
 
+# Batch 32 (twice the updates of 64 per epoch, at about the same time per epoch on a CPU) and the
+# weight average took the quick preset from 94% to 99% on held-out phrasings (final project README).
 Text2ImageConfig.presets = {
-    "quick": Text2ImageConfig(name="quick", num_epochs=15),
-    "full": Text2ImageConfig(name="full", num_epochs=60, g_filters=256, d_filters=64, d_features=512),
+    "quick": Text2ImageConfig(name="quick", num_epochs=15, batch_size=32),
+    "full": Text2ImageConfig(name="full", num_epochs=30, batch_size=32, g_filters=256, d_filters=64, d_features=512),
 }
 
 
+def build_text2image_generator(config: Text2ImageConfig, text_dim: int):
+    """The generator alone, ``[z, caption vector] -> image``: Week 6's ``build_conditional_generator``."""
+    return build_conditional_generator(config.latent_dim, text_dim, cond_proj_dim=config.text_proj_dim,
+                                       filters=(config.g_filters, config.g_filters // 2), name="text2image_generator")
+
+
 def build_text2image_gan(config: Text2ImageConfig, text_dim: int) -> GAN:
-    """G, D and the compiled conditional ``GAN``, built in the current distribution strategy's scope."""
+    """G, D and the compiled conditional ``GAN``, built in the current distribution strategy's scope.
+
+    ``config.mixed_precision`` builds both networks under Keras's ``mixed_float16`` policy (float16
+    arithmetic, float32 weights; fast on GPUs with tensor cores) and ``GAN.compile`` then scales the
+    losses. The global policy is restored afterwards, so later models are not affected.
+    """
     import keras
     import tensorflow as tf
 
+    policy = keras.mixed_precision.global_policy()
     if config.mixed_precision:
         keras.mixed_precision.set_global_policy("mixed_float16")
-    with tf.distribute.get_strategy().scope():
-        generator = build_conditional_generator(config.latent_dim, text_dim, cond_proj_dim=config.text_proj_dim,
-                                                filters=(config.g_filters, config.g_filters // 2),
-                                                name="text2image_generator")
-        discriminator = build_conditional_discriminator(text_dim, filters=(config.d_filters, 2 * config.d_filters),
-                                                        features=config.d_features,
-                                                        name="text2image_discriminator")
-        gan = GAN(generator, discriminator, config.latent_dim, mismatch_weight=config.mismatch_weight)
-        gan.compile(d_optimizer=keras.optimizers.Adam(config.lr_d, beta_1=config.beta_1),
-                    g_optimizer=keras.optimizers.Adam(config.lr_g, beta_1=config.beta_1))
+    try:
+        with tf.distribute.get_strategy().scope():
+            generator = build_text2image_generator(config, text_dim)
+            discriminator = build_conditional_discriminator(text_dim, filters=(config.d_filters, 2 * config.d_filters),
+                                                            features=config.d_features,
+                                                            name="text2image_discriminator")
+            gan = GAN(generator, discriminator, config.latent_dim, mismatch_weight=config.mismatch_weight)
+            ema = {"use_ema": True, "ema_momentum": config.generator_ema} if config.generator_ema else {}
+            gan.compile(d_optimizer=keras.optimizers.Adam(config.lr_d, beta_1=config.beta_1),
+                        g_optimizer=keras.optimizers.Adam(config.lr_g, beta_1=config.beta_1, **ema))
+    finally:
+        keras.mixed_precision.set_global_policy(policy)
     return gan
 
 
@@ -102,11 +122,14 @@ def caption_dataset(images, caption_vectors, batch_size: int, *, seed: int = 0):
 
 
 def generate_images(generator, text_vectors, n: int, *, seed: int = 0, latent_dim: int | None = None):
-    """``n`` images for each caption vector: (P, n, 28, 28) floats in [-1, 1]. Same seed, same images."""
+    """``n`` images for each caption vector: (P, n, 28, 28) floats in [-1, 1]. Same seed, same images.
+
+    The same ``n`` noise vectors serve every caption, so rows differ only by their text; all
+    P * n images are drawn in one batched call (one call per prompt costs far more on a CPU).
+    """
     vecs = np.asarray(text_vectors, dtype=np.float32)
+    if vecs.ndim != 2 or len(vecs) == 0:
+        raise ValueError(f"expected caption vectors shaped (prompts, D), got {vecs.shape}")
     z = sample_noise(n, latent_dim or generator.inputs[0].shape[-1], seed)
-    out = []
-    for v in vecs:  # the same noise for every prompt, so rows differ only by their text
-        imgs = generator.predict([z, np.repeat(v[None], n, axis=0)], verbose=0, batch_size=256)
-        out.append(np.asarray(imgs, dtype=np.float32)[..., 0])
-    return np.stack(out)
+    images = generator.predict([np.tile(z, (len(vecs), 1)), np.repeat(vecs, n, axis=0)], verbose=0, batch_size=1024)
+    return np.asarray(images, dtype=np.float32)[..., 0].reshape((len(vecs), n) + images.shape[1:3])
