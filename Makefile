@@ -13,12 +13,13 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 # Put the venv first on PATH: nbgrader calls helper programs (alembic) by name.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: help venv demo test test-fast lab release autograde feedback clean
+.PHONY: help venv demo test test-fast lab app release autograde feedback clean
 
 help:
 	@echo "make demo       set up .venv, check the machine, train the quick text2image model, draw and evaluate"
 	@echo "make test       set up .venv and run the whole test suite"
 	@echo "make lab        open JupyterLab with the course kernel"
+	@echo "make app        serve the web app on http://127.0.0.1:7860 (Digit, Sentence, Realism tabs)"
 	@echo "make release    WEEK=week1_python  nbgrader: student version into release/"
 	@echo "make autograde  WEEK=week1_python  grade submitted/*/WEEK in parallel (course grade), scores into gradebook.db and grades/WEEK.csv"
 	@echo "make feedback   WEEK=week1_python  nbgrader: HTML feedback into feedback/"
@@ -27,7 +28,7 @@ $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; v = sys.version_info; sys.exit(0 if v >= (3, 11) else "Python 3.11 or newer is needed; found %d.%d" % v[:2])'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --upgrade pip
-	$(BIN)/python -m pip install -e ".[$(TF_EXTRA),dev]"
+	$(BIN)/python -m pip install -e ".[$(TF_EXTRA),dev,app]"
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
@@ -55,6 +56,10 @@ test-fast: venv
 
 lab: venv
 	$(BIN)/jupyter lab
+
+# The web app: the trained run in runs/text2image (else the shipped model); Ctrl-C stops it.
+app: venv
+	$(BIN)/course app
 
 release: venv
 	$(BIN)/nbgrader generate_assignment $(WEEK) --force

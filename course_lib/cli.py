@@ -96,11 +96,16 @@ def _generate(args) -> int:
 def _evaluate(args) -> int:
     import json
 
+    from course_lib.app import format_realism_summary, ratings_dir, realism_summary
     from course_lib.text2image import evaluate
 
     run = _load_model(args.run_dir)
     print(f"Evaluating {run.describe()}")
     result = evaluate(loaded=run, n=args.n, progress=True)
+    human = realism_summary(ratings_dir(run))  # the Realism tab's ratings (course app), when there are any
+    if human:
+        result["human_realism"] = human
+        print("\nHuman realism ratings (course app, Realism tab)\n" + format_realism_summary(human))
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json).write_text(json.dumps(result, indent=2))
@@ -141,6 +146,15 @@ def _pretrained_check(args) -> int:
     report = check_pretrained()
     for name, line in report.items():
         print(f"{name}: {line}")
+    return 0
+
+
+def _app(args) -> int:
+    if not 0 < args.port < 65536:
+        raise ValueError(f"--port must be from 1 to 65535, not {args.port}")
+    from course_lib.app import launch
+
+    launch(args.run_dir, host=args.host, port=args.port, share=args.share, inline=False, block=True)
     return 0
 
 
@@ -191,6 +205,14 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--json", default=None, help="also write the results to this JSON file")
     ev.add_argument("-n", type=int, default=10, help="samples per prompt")
     ev.set_defaults(func=_evaluate)
+
+    app = sub.add_parser("app", help="serve the web app (Gradio): Digit, Sentence and Realism tabs")
+    app.add_argument("--run-dir", default=None,
+                     help="the trained run to serve (default: runs/text2image, or the pretrained model when that has none)")
+    app.add_argument("--host", default="127.0.0.1", help="address to bind (default: this machine only)")
+    app.add_argument("--port", type=int, default=7860)
+    app.add_argument("--share", action="store_true", help="also make a public gradio.live link (needs internet)")
+    app.set_defaults(func=_app)
 
     grade = sub.add_parser("grade", help="autograde every submission of an assignment, in parallel (nbgrader)")
     grade.add_argument("week", metavar="WEEK", help="the assignment, a week folder (e.g. week4_gans)")
