@@ -114,7 +114,9 @@ class RestoreSubmission(NbGraderPreprocessor):
             plain = copy.deepcopy(cell)
             plain.metadata.pop("nbgrader", None)
             (after[anchor] if anchor is not None else before_setup).append(plain)
-        setup = next((gid for gid, c in zip(ids, canonical) if _is_locked_code(c)), ids[0] if ids else None)
+        # Cells a student put above the setup run after it: the Checker must record the libraries first.
+        setup = ("setup" if "setup" in ids else
+                 next((gid for gid, c in zip(ids, canonical) if _is_locked_code(c)), ids[0] if ids else None))
         if setup is not None:
             after[setup] = after[setup] + before_setup
         rebuilt = []
