@@ -231,7 +231,7 @@ def _cell_notes(config, assignment: str, student: str, expected: list[str]) -> l
             for out in cell.get("outputs", []):
                 if out.get("output_type") == "error" and (meta.get("grade") or out.get("ename") in _EXPLAINED):
                     where = meta.get("grade_id") or "a student cell"
-                    notes.append(f"{where}: {out.get('ename')}: {str(out.get('evalue', ''))[:90]}".rstrip(": "))
+                    notes.append(f"{where}: {out.get('ename')}: {str(out.get('evalue', ''))[:160]}".rstrip(": "))
     return notes
 
 
