@@ -1,10 +1,11 @@
 """The real nbgrader pipeline on every graded assignment: release, autograde, feedback."""
 import json
+from html import unescape
 
 import pytest
 
 from course_files import assignment_notebooks, notebook_id
-from nbgrader_course import SOLUTION_MARKERS, Course, hidden_lines, notebook_text
+from nbgrader_course import SOLUTION_MARKERS, Course, hidden_lines, hidden_test_lines, notebook_text
 
 ASSIGNMENTS = assignment_notebooks()
 pytestmark = [pytest.mark.nbgrader, pytest.mark.slow]
@@ -64,10 +65,16 @@ def test_untouched_release_gets_zero(graded):
     assert scores["auto_score"] == 0, f"an untouched release earned points: {earned}"
 
 
-def test_feedback_is_generated(graded):
+def test_feedback_is_generated_and_shows_no_hidden_test(graded):
+    from bs4 import BeautifulSoup
+
     course, source, _, feedback = graded
     assert feedback.returncode == 0, feedback.stdout + feedback.stderr
+    hidden = hidden_test_lines(source)
     for student in ("alice", "bob"):
         html = course.root / "feedback" / student / course.week / (source.stem + ".html")
         assert html.is_file(), f"no feedback for {student}"
-        assert "Score" in html.read_text() or "score" in html.read_text()
+        text = unescape(BeautifulSoup(html.read_text(), "html.parser").get_text())
+        assert "Score" in text or "score" in text
+        leaked = [line for line in hidden if line in text]
+        assert not leaked, f"{student}'s feedback shows hidden tests: {leaked[:3]}"
