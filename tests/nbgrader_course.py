@@ -61,18 +61,28 @@ def notebook_text(path: Path) -> str:
     return "\n".join("".join(c["source"]) for c in json.loads(Path(path).read_text())["cells"])
 
 
-def hidden_lines(source_nb: Path) -> list[str]:
-    """Non-trivial lines inside solution and hidden-test regions of a source notebook."""
-    lines, inside = [], False
+def region_lines(source_nb: Path, regions: tuple[str, ...], min_length: int) -> list[str]:
+    """Non-trivial lines inside the named regions ("SOLUTION", "HIDDEN TESTS") of a source notebook that
+    appear nowhere outside them: a line students also see elsewhere (`with tf.GradientTape() as tape:`)
+    proves no leak."""
+    inside_lines, outside_lines, inside = [], set(), False
     for line in notebook_text(source_nb).splitlines():
         stripped = line.strip()
-        if stripped in ("### BEGIN SOLUTION", "### BEGIN HIDDEN TESTS"):
+        if stripped in {f"### BEGIN {r}" for r in regions}:
             inside = True
-        elif stripped in ("### END SOLUTION", "### END HIDDEN TESTS"):
+        elif stripped in {f"### END {r}" for r in regions}:
             inside = False
-        elif inside and len(stripped) > 25 and not stripped.startswith("#"):
-            lines.append(stripped)
-    return lines
+        elif inside:
+            if len(stripped) > min_length and not stripped.startswith("#"):
+                inside_lines.append(stripped)
+        else:
+            outside_lines.add(stripped)
+    return [line for line in inside_lines if not any(line in other for other in outside_lines)]
+
+
+def hidden_lines(source_nb: Path) -> list[str]:
+    """Lines of solution and hidden-test regions: none may reach the release."""
+    return region_lines(source_nb, ("SOLUTION", "HIDDEN TESTS"), 25)
 
 
 # -- synthetic submissions: a class of students, careless and cheating ----------------------------------
@@ -106,6 +116,18 @@ def take_answers(target: dict, donor: dict, gids) -> dict:
     return target
 
 
+def paste_reference_answers(release: dict, source: dict) -> list[str]:
+    """What a student who got everything right hands in: the release with the source notebook's answer in
+    every answer cell (without nbgrader's markers). Returns the answer cells' grade_ids."""
+    answers = solution_ids(source)
+    in_release = solution_ids(release)
+    assert sorted(in_release) == sorted(answers), f"answer cells differ: {set(answers) ^ set(in_release)}"
+    for gid in answers:
+        lines = "".join(source["cells"][cell_index(source, gid)]["source"]).splitlines()
+        set_source(release, gid, "\n".join(line for line in lines if line.strip() not in SOLUTION_MARKERS))
+    return answers
+
+
 def solution_ids(nb: dict) -> list[str]:
     return [grade_id(c) for c in nb["cells"] if c.get("metadata", {}).get("nbgrader", {}).get("solution")]
 
@@ -122,14 +144,6 @@ def feedback_files(root: Path, week: str) -> list[Path]:
 
 
 def hidden_test_lines(source_nb: Path) -> list[str]:
-    """Non-trivial lines inside the hidden-test regions of a source notebook (never for students' eyes)."""
-    lines, inside = [], False
-    for line in notebook_text(source_nb).splitlines():
-        stripped = line.strip()
-        if stripped == "### BEGIN HIDDEN TESTS":
-            inside = True
-        elif stripped == "### END HIDDEN TESTS":
-            inside = False
-        elif inside and len(stripped) > 20 and not stripped.startswith("#"):
-            lines.append(stripped)
-    return lines
+    """Lines of hidden-test regions (never for students' eyes); solution lines may show in the reference
+    student's feedback, so they count as seen."""
+    return region_lines(source_nb, ("HIDDEN TESTS",), 20)

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from course_files import quick_environment
+from course_files import REPO, quick_environment
 
 pytest.importorskip("gradio", reason="the app needs the [app] extra: pip install -e '.[app]'")
 from gradio_client import Client  # noqa: E402
@@ -214,6 +214,37 @@ def test_without_a_model_the_page_says_how_to_train_one(tmp_path):
         served.stop()
 
 
+def test_without_run_dir_it_serves_the_default_run_or_the_shipped_model(tmp_path):
+    """A fresh clone: no runs/text2image (the app runs in an empty folder). With the pretrained model that ships
+    with the course it draws; without one, the page says how to train."""
+    from course_lib.text2image import RunError, load_pretrained
+
+    try:
+        load_pretrained()
+        shipped = True
+    except RunError:
+        shipped = False
+    served = AppProcess(None, app_environment(tmp_path), tmp_path / "app.log").wait_ready()
+    try:
+        with urllib.request.urlopen(served.url + "config", timeout=30) as response:
+            page = response.read().decode()
+        if shipped:
+            assert "pretrained model shipped with the course" in page and "runs/pretrained_text2image" in page
+            assert len(Client(served.url, verbose=False).predict("7", api_name="/digit")) == 5
+        else:
+            assert "No trained model in `runs/text2image`" in page and "course train --config quick" in page
+    finally:
+        served.stop()
+
+
+def test_launch_without_gradio_names_the_extra(monkeypatch):
+    from course_lib.app import launch
+
+    monkeypatch.setitem(sys.modules, "gradio", None)  # as if the [app] extra were not installed
+    with pytest.raises(RuntimeError, match=r"pip install -e \"\.\[app\]\""):
+        launch("runs/none", inline=False, block=False)
+
+
 def test_course_app_binds_loopback_by_default(app):
     if shutil.which("ss") is None:
         pytest.skip("ss (iproute2) is not installed")
@@ -240,6 +271,17 @@ def test_course_app_on_a_busy_port_says_so(tmp_path):
 
 
 # ------------------------------------------------------------------ in a notebook
+def walkthrough_app_cell() -> str:
+    """The final walkthrough's last code cell, the one that launches the app (read, not copied)."""
+    import nbformat
+
+    nb = nbformat.read(REPO / "final_text2image" / "01_text2image_walkthrough.ipynb", as_version=4)
+    cell = [c for c in nb.cells if c.cell_type == "code"][-1].source
+    assert "launch(RUN_DIR, inline=True" in cell, "the walkthrough's last cell should launch the app"
+    return cell
+
+
+@pytest.mark.notebook
 def test_a_notebook_cell_launches_the_app_inline_and_returns(tiny_run, tmp_path):
     """What the final walkthrough's last cell does: the app shows inside the output, the cell returns,
     and running the cell again replaces the app instead of failing on a busy port."""
@@ -247,8 +289,9 @@ def test_a_notebook_cell_launches_the_app_inline_and_returns(tiny_run, tmp_path)
     from nbclient import NotebookClient
 
     run_dir, env = tiny_run
-    cell = f"from course_lib.app import launch\napp = launch({str(run_dir)!r}, inline=True)"
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(cell), nbformat.v4.new_code_cell(cell),
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(f"RUN_DIR = {str(run_dir)!r}"),
+                                         nbformat.v4.new_code_cell(walkthrough_app_cell()),
+                                         nbformat.v4.new_code_cell(walkthrough_app_cell()),
                                          nbformat.v4.new_code_cell("print(app.local_url)")])
     old = dict(os.environ)
     os.environ.update(env)
@@ -256,11 +299,10 @@ def test_a_notebook_cell_launches_the_app_inline_and_returns(tiny_run, tmp_path)
         client = NotebookClient(nb, timeout=START_GUARD_S, kernel_name="python3",
                                 resources={"metadata": {"path": str(tmp_path)}})
         with client.setup_kernel():
-            client.execute_cell(nb.cells[0], 0)
-            client.execute_cell(nb.cells[1], 1)
-            client.execute_cell(nb.cells[2], 2)
-            url = nb.cells[2].outputs[0]["text"].strip()
-            frames = [o for c in nb.cells[:2] for o in c.outputs if "text/html" in o.get("data", {})]
+            for i, cell in enumerate(nb.cells):
+                client.execute_cell(cell, i)
+            url = nb.cells[3].outputs[0]["text"].strip()
+            frames = [o for c in nb.cells[1:3] for o in c.outputs if "text/html" in o.get("data", {})]
             assert len(frames) == 2 and all("<iframe" in f["data"]["text/html"] for f in frames)
             assert url.startswith("http://127.0.0.1:") and url.rstrip("/") in frames[1]["data"]["text/html"]
             with urllib.request.urlopen(url, timeout=30) as response:

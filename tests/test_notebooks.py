@@ -1,9 +1,9 @@
 """Execute every lecture notebook top to bottom with a real python3 kernel, in quick mode, and check that every
 course notebook opens with the set-up cell (course_lib.colab) that prints the run mode.
 
-The graded notebooks run in tests/test_release_standalone.py instead, as students get them: released by
-nbgrader, answered, in a folder outside the repository (and, with their hidden tests, in
-tests/test_nbgrader_pipeline.py), so this file does not run them a third time.
+The graded notebooks run in tests/test_nbgrader_pipeline.py instead, as students get them: released by
+nbgrader, answered, handed in and graded in a folder outside the repository, so this file does not run them
+again.
 
 No test here times a notebook: machines differ several-fold in speed, so a wall-time budget fails
 on a slow machine while nothing is wrong and hides a real slowdown on a fast one. A cell only has a
@@ -22,17 +22,6 @@ from course_lib import colab
 
 NOTEBOOKS = course_notebooks()
 LECTURES = lecture_notebooks()
-# Cells other people insert: the graded notebooks (the lead) and the final walkthrough (its owner).
-NOT_YET_SYNCED = {*assignment_notebooks(), REPO / "final_text2image" / "01_text2image_walkthrough.ipynb"}
-
-
-def _expect_setup_cell(path):
-    if path not in NOT_YET_SYNCED:
-        return path
-    return pytest.param(path, marks=pytest.mark.xfail(
-        strict=False, reason="the set-up cell is inserted into this notebook by its owner (python -m course_lib.colab)"))
-
-
 def _code_cells(nb) -> list:
     return [cell for cell in nb["cells"] if cell["cell_type"] == "code"]
 
@@ -54,7 +43,7 @@ def test_committed_without_outputs(path):
     assert nb["metadata"]["kernelspec"]["name"] == "python3"
 
 
-@pytest.mark.parametrize("path", [_expect_setup_cell(p) for p in NOTEBOOKS], ids=notebook_id)
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=notebook_id)
 def test_first_code_cell_is_the_setup_cell(path):
     nb = json.loads(path.read_text())
     first = _code_cells(nb)[0]

@@ -75,6 +75,7 @@ class ServedModel:
         self._rng = np.random.default_rng(seed)  # unseeded: every click draws new digits
         self._rng_lock = threading.Lock()  # a numpy Generator is not safe across threads
         self._lock = threading.Lock()  # one Keras model, one request at a time
+        self._data_lock = threading.Lock()  # the first realism request may build the captioned digits' file
         self._run: TrainedRun | None = None
         self._epoch: int | None = None
         self._data: dict | None = None
@@ -88,10 +89,9 @@ class ServedModel:
                 try:
                     run = load_run(self.requested)
                 except (RuntimeError, OSError, ValueError, KeyError) as err:
-                    where = (f"`{self.requested}`" if self.requested else
-                             f"`{DEFAULT_RUN_DIR}`, and this copy of the course has no pretrained model")
+                    where = self.requested or DEFAULT_RUN_DIR  # the error says why, e.g. no pretrained model either
                     raise ServedModelError(
-                        f"No trained model in {where} ({str(err).rstrip('.')}). Train one with `{TRAIN_HINT}` "
+                        f"No trained model in `{where}` ({str(err).rstrip('.')}). Train one with `{TRAIN_HINT}` "
                         "(a few minutes on a laptop) and reload this page, or start the app with `--run-dir` "
                         "pointing at a trained run.") from err
                 history = {} if run.pretrained else read_history(run.run_dir)
@@ -169,12 +169,14 @@ class ServedModel:
 
     # -------------------------------------------------------------- realism ratings
     def _test_digits(self) -> dict:
-        if self._data is None:
-            data = prepare_data(self.load().source, verbose=False)
-            test = data["is_test"]
-            self._data = {"images": data["images"][test], "labels": data["labels"][test],
-                          "captions": data["captions"][test]}
-        return self._data
+        source = self.load().source
+        with self._data_lock:
+            if self._data is None:
+                data = prepare_data(source, verbose=False)
+                test = data["is_test"]
+                self._data = {"images": data["images"][test], "labels": data["labels"][test],
+                              "captions": data["captions"][test]}
+            return self._data
 
     def realism_item(self) -> RealismItem:
         """A real test digit or a generated one, at random (half and half). A generated digit is drawn from
