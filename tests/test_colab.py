@@ -71,11 +71,12 @@ def test_install_inserts_it_before_the_first_code_cell_once():
 
 
 def test_install_replaces_an_old_colab_cell_and_moves_it_first():
-    old = new_code_cell('import os, sys\nif "google.colab" in sys.modules:\n    pass')
-    nb = _notebook(new_code_cell("x = 1"), new_markdown_cell("text"), old)
+    old = new_code_cell('import os, sys\nREPO_URL = "https://old.example/repo"\nif "google.colab" in sys.modules:\n    pass')
+    app = new_code_cell('on_colab = "google.colab" in sys.modules\napp = launch(RUN_DIR, share=on_colab)')
+    nb = _notebook(new_code_cell("x = 1"), new_markdown_cell("text"), old, app)
     assert colab.install_setup_cell(nb) is True
     assert nb.cells[0].source == colab.setup_cell_source()
-    assert [c.source for c in nb.cells[1:]] == ["x = 1", "text"]
+    assert [c.source for c in nb.cells[1:]] == ["x = 1", "text", app.source], "a cell that only tests for Colab stays"
 
 
 def test_graded_version_is_a_locked_cell_and_keeps_its_metadata_on_update():
