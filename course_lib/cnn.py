@@ -381,7 +381,7 @@ def save_digit_classifier(net, source: str = "auto", *, quick: bool | None = Non
     """Save ``net`` to ``classifier_path(source)``, atomically (no half-written file on a crash)."""
     path = classifier_path(source, quick=quick)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.stem + ".part.keras")
+    tmp = path.with_name(f"{path.stem}.{os.getpid()}.part.keras")  # per process: two may save at once
     net.save(tmp)
     os.replace(tmp, path)
     return path

@@ -26,6 +26,7 @@ Images passed in are GAN outputs in [-1, 1] unless ``value_range=(0, 1)`` is giv
 """
 from __future__ import annotations
 
+import os
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -91,7 +92,7 @@ def export_judge(source: str = "mnist-5k", path=None) -> Path:
     slim.set_weights(net.get_weights())
     path = Path(path) if path is not None else judge_file(source)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.stem + ".partial.keras")
+    tmp = path.with_name(f"{path.stem}.{os.getpid()}.partial.keras")  # per process: two may build it at once
     slim.save(tmp)
     tmp.replace(path)
     return path

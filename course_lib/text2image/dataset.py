@@ -137,7 +137,8 @@ def build_captioned_dataset(source: str = "auto", out=None, *, captions_per_imag
     t_words, s_words = thickness_word(thickness), slant_word(slant)
     out = Path(out) if out is not None else default_dataset_path(data.source)
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".partial.npz")  # never leave a half-written file under the real name
+    # never a half-written file under the real name, and one temporary file per process (two may build it at once)
+    tmp = out.with_name(f"{out.name}.{os.getpid()}.partial.npz")
     np.savez_compressed(
         tmp,
         images=convert_range(images, UNIT_RANGE, BYTE_RANGE),
