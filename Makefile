@@ -47,8 +47,11 @@ demo: venv
 	$(BIN)/course generate $(DEMO_PROMPTS) -n 8 --out runs/demo/prompts
 	$(BIN)/course evaluate --json runs/demo/evaluation.json
 
+# TEST_JOBS=2 runs test modules in 2 worker processes (pytest-xdist, one module per worker at a time, so a
+# module's shared fixtures are built once); the default, one process, is what CI runs.
+TEST_JOBS ?= 1
 test: venv
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(if $(filter-out 1,$(TEST_JOBS)),-n $(TEST_JOBS) --dist loadscope)
 
 # Everything except the notebook runs and the nbgrader pipeline.
 test-fast: venv

@@ -49,7 +49,8 @@ def test_the_shipped_judge_reads_the_test_digits(quick_env):
     assert accuracy >= 0.97, f"the shipped judge reads only {accuracy:.1%} of the test digits"
 
 
-def test_the_shipped_text2image_model_draws_what_it_is_asked(quick_env):
+def test_the_shipped_text2image_model_draws_what_it_is_asked(quick_env, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # a fresh clone: no runs/text2image (a developer's `make demo` leaves one)
     run = t2i.load_run()  # no run in runs/text2image here: the pretrained model
     assert run.pretrained and run.config.name == "full" and run.source == "mnist-5k"
     assert run.style_counts.shape == (10, 3, 3)
