@@ -474,16 +474,18 @@ def _resume_models():
     return gan
 
 
+@pytest.mark.timeout(1200)  # hang guard only
 def test_killed_run_resumes_from_its_checkpoint(tmp_path):
     run_dir = tmp_path / "run"
     pointer = run_dir / "checkpoints" / "latest.json"
     proc = subprocess.Popen([sys.executable, "-c", TRAIN_SCRIPT, str(run_dir)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        deadline = time.monotonic() + 120
+        # No stopwatch: a run that never checkpoints finishes its 500 epochs (or dies) and fails below;
+        # a real hang is caught by the hang guard on this test.
         while not pointer.exists():
-            assert proc.poll() is None, "the training run died before its first checkpoint:\n" + proc.stderr.read()
-            assert time.monotonic() < deadline, "no checkpoint appeared within 120 s"
+            assert proc.poll() is None, ("the training run ended before its first checkpoint:\n"
+                                         + proc.stderr.read())
             time.sleep(0.05)
         time.sleep(0.3)  # let it get into the next epoch
         os.kill(proc.pid, signal.SIGKILL)

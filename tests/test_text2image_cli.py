@@ -173,6 +173,7 @@ def test_corrupt_checkpoint_stops_training_without_losing_the_run(env, trained_r
     assert (copy / "encoder.npz").exists() and list((copy / "checkpoints").glob("epoch-*"))
 
 
+@pytest.mark.timeout(1200)  # hang guard only
 def test_a_killed_run_resumes_from_its_last_checkpoint(env, tmp_path, monkeypatch):
     run_dir = tmp_path / "killed"
     script = f"""
@@ -183,8 +184,7 @@ def test_a_killed_run_resumes_from_its_last_checkpoint(env, tmp_path, monkeypatc
     proc = subprocess.Popen([sys.executable, "-c", textwrap.dedent(script)], env=env[1],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     pointer = run_dir / "checkpoints" / "latest.json"
-    deadline = time.monotonic() + 400
-    while time.monotonic() < deadline and proc.poll() is None:
+    while proc.poll() is None:  # no stopwatch: the test's hang guard catches a run that never checkpoints
         if pointer.exists() and json.loads(pointer.read_text())["epoch"] >= 2:
             break
         time.sleep(0.5)
