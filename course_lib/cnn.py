@@ -15,13 +15,13 @@ trained once (full mode) and kept under ``data_dir()/models/``.
 from __future__ import annotations
 
 import math
-import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from course_lib._files import replaced_atomically
 from course_lib._presets import Presets
 from course_lib.data import IMAGE_SHAPE, DigitsData, data_dir, load_digits_dataset, resolve_source
 from course_lib.plotting import finish_figure
@@ -380,10 +380,8 @@ def classifier_path(source: str = "auto", *, quick: bool | None = None) -> Path:
 def save_digit_classifier(net, source: str = "auto", *, quick: bool | None = None) -> Path:
     """Save ``net`` to ``classifier_path(source)``, atomically (no half-written file on a crash)."""
     path = classifier_path(source, quick=quick)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f"{path.stem}.{os.getpid()}.part.keras")  # per process: two may save at once
-    net.save(tmp)
-    os.replace(tmp, path)
+    with replaced_atomically(path) as tmp:
+        net.save(tmp)
     return path
 
 

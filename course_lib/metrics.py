@@ -26,13 +26,13 @@ Images passed in are GAN outputs in [-1, 1] unless ``value_range=(0, 1)`` is giv
 """
 from __future__ import annotations
 
-import os
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from course_lib._files import replaced_atomically
 from course_lib._pretrained import pretrained_path
 from course_lib.data import TANH_RANGE, UNIT_RANGE, convert_range, resolve_source
 
@@ -91,10 +91,8 @@ def export_judge(source: str = "mnist-5k", path=None) -> Path:
     slim = keras.models.clone_model(net)  # the same layers and weights, no optimizer state to ship
     slim.set_weights(net.get_weights())
     path = Path(path) if path is not None else judge_file(source)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f"{path.stem}.{os.getpid()}.partial.keras")  # per process: two may build it at once
-    slim.save(tmp)
-    tmp.replace(path)
+    with replaced_atomically(path) as tmp:
+        slim.save(tmp)
     return path
 
 
@@ -355,6 +353,7 @@ def fidelity_to_real(images, labels, train_images, train_labels, test_images, te
 
 
 __all__ = [
-    "CONFIDENT", "SSIM_SIGMA", "export_judge", "judge_file", "load_judge", "fidelity_to_real", "nearest_real", "ssim", "DigitJudgement", "classifier_features", "feature_statistics", "frechet_classifier_distance",
+    "CONFIDENT", "SSIM_SIGMA", "export_judge", "judge_file", "load_judge", "fidelity_to_real", "nearest_real", "ssim",
+    "DigitJudgement", "classifier_features", "feature_statistics", "frechet_classifier_distance",
     "frechet_distance", "judge_digits", "judge_probs", "label_agreement", "plot_class_histogram", "predict_probs",
 ]

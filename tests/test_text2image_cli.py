@@ -267,3 +267,22 @@ def test_drawing_uses_the_moving_average_of_the_generators_weights(trained_run):
     assert any(not np.allclose(a, b) for a, b in zip(drawn, last)), "load_run should draw with the average"
     # a run saved before the average existed still loads, with none
     assert t2i.Text2ImageConfig.from_dict({"name": "quick"}).generator_ema is None
+
+
+def test_an_exported_run_draws_like_the_run_and_a_corrupt_export_fails_clearly(trained_run, tmp_path):
+    """What `course pretrained export RUN_DIR` ships (into a temporary folder here, not the package's)."""
+    import numpy as np
+
+    from course_lib import text2image as t2i
+
+    folder = t2i.export_pretrained(trained_run, tmp_path / "shipped")
+    shipped = t2i.load_pretrained(folder)
+    assert shipped.pretrained and shipped.config == t2i.load_run(trained_run).config
+    ours = t2i.load_run(trained_run).generate(["a thick 7", "the number 42"], n=3, seed=0).images
+    theirs = shipped.generate(["a thick 7", "the number 42"], n=3, seed=0).images
+    assert theirs.shape == ours.shape
+    assert np.abs(theirs.astype(int) - ours.astype(int)).max() <= 3, "float16 weights should draw the same digits"
+
+    (folder / "generator.npz").write_bytes(b"not a zip file")
+    with pytest.raises(t2i.RunError, match="unreadable generator weights.*course pretrained export"):
+        t2i.load_pretrained(folder)

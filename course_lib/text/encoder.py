@@ -24,7 +24,6 @@ checks it, naming the file in an :class:`EncoderFileError` if it is corrupt or t
 from __future__ import annotations
 
 import json
-import os
 import warnings
 import zipfile
 import zlib
@@ -32,6 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
+from course_lib._files import replaced_atomically
 from course_lib.text.tokenizer import tokenize
 from course_lib.text.word2vec import train_word2vec
 
@@ -249,14 +249,11 @@ class SentenceEncoder:
         """Write the encoder to one ``.npz`` file (written to a temporary name first, then renamed)."""
         self._check_fitted()
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".partial")
-        with open(tmp, "wb") as fh:
+        with replaced_atomically(path) as tmp, open(tmp, "wb") as fh:
             np.savez_compressed(
                 fh, format=np.asarray(_FILE_FORMAT), params=np.asarray(json.dumps(self.get_params())),
                 vocab=np.frombuffer("\n".join(self.vocab_).encode("utf-8"), dtype=np.uint8),
                 vectors=self.vectors_, idf=self.idf_)
-        os.replace(tmp, path)
         return path
 
     @classmethod

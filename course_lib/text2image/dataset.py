@@ -11,12 +11,12 @@ templates with synonyms, numerals and digit words, some of them held out of trai
 """
 from __future__ import annotations
 
-import os
 import zipfile
 from pathlib import Path
 
 import numpy as np
 
+from course_lib._files import replaced_atomically
 from course_lib.data import BYTE_RANGE, UNIT_RANGE, convert_range, data_dir, load_digits_dataset
 from course_lib.text.captions import SLANT_WORDS, THICKNESS_WORDS, make_captions
 
@@ -136,20 +136,17 @@ def build_captioned_dataset(source: str = "auto", out=None, *, captions_per_imag
     thickness, slant = measure_thickness(images), measure_slant(images)
     t_words, s_words = thickness_word(thickness), slant_word(slant)
     out = Path(out) if out is not None else default_dataset_path(data.source)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    # never a half-written file under the real name, and one temporary file per process (two may build it at once)
-    tmp = out.with_name(f"{out.name}.{os.getpid()}.partial.npz")
-    np.savez_compressed(
-        tmp,
-        images=convert_range(images, UNIT_RANGE, BYTE_RANGE),
-        labels=labels.astype(np.int64),
-        captions=make_captions(labels, t_words, s_words, captions_per_image, seed=seed),
-        heldout_captions=make_captions(labels, t_words, s_words, 2, heldout=True, seed=seed + 1),
-        thickness=thickness, slant=slant, thickness_words=t_words, slant_words=s_words, is_test=is_test,
-        source=np.asarray(data.source), thickness_edges=np.asarray(THICKNESS_EDGES),
-        slant_edges=np.asarray(SLANT_EDGES),
-    )
-    os.replace(tmp, out)
+    with replaced_atomically(out) as tmp:  # the shared cache: never half a file under the real name
+        np.savez_compressed(
+            tmp,
+            images=convert_range(images, UNIT_RANGE, BYTE_RANGE),
+            labels=labels.astype(np.int64),
+            captions=make_captions(labels, t_words, s_words, captions_per_image, seed=seed),
+            heldout_captions=make_captions(labels, t_words, s_words, 2, heldout=True, seed=seed + 1),
+            thickness=thickness, slant=slant, thickness_words=t_words, slant_words=s_words, is_test=is_test,
+            source=np.asarray(data.source), thickness_edges=np.asarray(THICKNESS_EDGES),
+            slant_edges=np.asarray(SLANT_EDGES),
+        )
     if verbose:
         print(f"Saved {len(labels)} captioned digits ({captions_per_image} captions each) to {out}")
     return out

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from course_lib._files import replaced_atomically
 from course_lib._pretrained import pretrained_path
 from course_lib.data import BYTE_RANGE, TANH_RANGE, convert_range, resolve_source
 from course_lib.gan import GAN, SampleGrid, clear_run, fit_resumable, read_history, restore_gan, sample_noise
@@ -292,9 +293,10 @@ def _read_pretrained(folder: Path) -> TrainedRun:
                       pretrained=True, style_counts=_saved_style_counts(saved))
 
 
-def load_pretrained() -> TrainedRun:
-    """The small full-preset model shipped with the course (``course pretrained export`` wrote it)."""
-    folder = pretrained_path(PRETRAINED_TEXT2IMAGE)
+def load_pretrained(folder=None) -> TrainedRun:
+    """The small full-preset model shipped with the course (``course pretrained export`` wrote it), or the
+    one that ``export_pretrained(run_dir, folder)`` wrote into ``folder``."""
+    folder = Path(folder) if folder is not None else pretrained_path(PRETRAINED_TEXT2IMAGE)
     if not (folder / _CONFIG_FILE).is_file():
         raise RunError(f"no pretrained text2image model in {folder}: train one (`course train`) or rebuild it "
                        "(`course pretrained export RUN_DIR`)")
@@ -357,10 +359,9 @@ def export_pretrained(run_dir, folder=None) -> Path:
 
 def _save_weights(model, path: Path):
     """A model's weights as float16 in one ``.npz`` (half the size; drawing does not notice the rounding)."""
-    tmp = path.with_name(path.name + ".partial.npz")
-    np.savez_compressed(tmp, names=np.asarray([w.path for w in model.weights]),
-                        **{f"w{i}": np.asarray(w.numpy(), np.float16) for i, w in enumerate(model.weights)})
-    tmp.replace(path)
+    with replaced_atomically(path) as tmp:
+        np.savez_compressed(tmp, names=np.asarray([w.path for w in model.weights]),
+                            **{f"w{i}": np.asarray(w.numpy(), np.float16) for i, w in enumerate(model.weights)})
 
 
 def _load_weights(model, path: Path):
