@@ -254,6 +254,32 @@ def test_course_train_goes_down_one_path_to_gan_train_step(tmp_path, monkeypatch
     assert json.loads((run_dir / "config.json").read_text())["source"] == "mnist-5k"
 
 
+def test_a_new_run_uses_and_saves_the_encoder_it_is_given_and_an_old_run_keeps_its_own(env, trained_run, tmp_path,
+                                                                                        monkeypatch):
+    """The walkthrough fits one encoder and hands it to every run it trains, instead of each run fitting its own."""
+    from course_lib import text2image as t2i
+    from course_lib.text import SentenceEncoder
+    from course_lib.text2image import run
+
+    for key in ("COURSE_QUICK", "COURSE_DATA_DIR", "KERAS_HOME", "MPLBACKEND"):
+        monkeypatch.setenv(key, env[1][key])
+
+    def must_not_fit(*args, **kwargs):
+        raise AssertionError("train fitted an encoder although it was given one")
+
+    monkeypatch.setattr(run, "fit_caption_encoder", must_not_fit)
+    given = SentenceEncoder.load(trained_run / "encoder.npz")
+    config = t2i.Text2ImageConfig.preset("quick", num_epochs=1, **{**TINY, "max_images": 64})
+    t2i.train(tmp_path / "new", config, source="digits8x8", verbose=0, encoder=given)
+    saved = SentenceEncoder.load(tmp_path / "new" / "encoder.npz")
+    np.testing.assert_array_equal(saved.encode(["a thick 7"]), given.encode(["a thick 7"]))
+
+    other = SentenceEncoder(vector_size=8, min_count=1, epochs=1).fit([["a", "thin", "one"], ["a", "thick", "seven"]])
+    t2i.train(tmp_path / "new", config, source="digits8x8", verbose=0, encoder=other)  # finished: nothing to train
+    assert SentenceEncoder.load(tmp_path / "new" / "encoder.npz").vocab_ == given.vocab_, \
+        "a run's saved encoder is the one its generator learned from: it must not be replaced"
+
+
 def test_drawing_uses_the_moving_average_of_the_generators_weights(trained_run):
     from course_lib import text2image as t2i
     from course_lib.gan import restore_gan

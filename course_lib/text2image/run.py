@@ -92,11 +92,14 @@ def _read_config(run_dir: Path) -> dict:
 
 # ------------------------------------------------------------------ training
 def train(run_dir=DEFAULT_RUN_DIR, config: Text2ImageConfig | None = None, *, source: str = "auto",
-          fresh: bool = False, seed: int = 0, verbose="auto", callbacks=()) -> GAN:
+          fresh: bool = False, seed: int = 0, verbose="auto", callbacks=(), encoder: SentenceEncoder | None = None) -> GAN:
     """Train (or resume) a text2image GAN in ``run_dir``; return the trained ``GAN``.
 
     Resumes from the latest checkpoint unless ``fresh`` (which deletes what the run wrote).
     A run whose checkpoint is at or past ``config.num_epochs`` is not trained further.
+    ``encoder``: a caption encoder already fitted (``fit_caption_encoder``) for a new run to use
+    and save, instead of fitting its own; a run that saved one keeps it, as its generator learned
+    from it.
     """
     import tensorflow as tf
 
@@ -118,6 +121,8 @@ def train(run_dir=DEFAULT_RUN_DIR, config: Text2ImageConfig | None = None, *, so
         images, captions = images[: config.max_images], captions[: config.max_images]
     if (run_dir / _ENCODER_FILE).exists():
         encoder = SentenceEncoder.load(run_dir / _ENCODER_FILE)
+    elif encoder is not None:
+        encoder.save(run_dir / _ENCODER_FILE)
     else:
         if verbose:
             print("text2image: fitting the caption encoder (Word2Vec on the bundled texts and the training captions)",
