@@ -1,7 +1,7 @@
 """Train the final project's text2image GAN and measure how well it obeys its prompts.
 
     python bench/bench_text2image.py --config quick            # a few minutes on 2 CPU cores
-    python bench/bench_text2image.py --config full             # the full preset (3 reference epochs at most)
+    python bench/bench_text2image.py --config full             # the full preset (target: 3 reference epochs)
     python bench/bench_text2image.py --pretrained              # the model shipped with the course, no training
     python bench/bench_text2image.py --config full --data mnist     # full MNIST on a GPU
 
