@@ -274,6 +274,12 @@ def test_a_new_run_uses_and_saves_the_encoder_it_is_given_and_an_old_run_keeps_i
     saved = SentenceEncoder.load(tmp_path / "new" / "encoder.npz")
     np.testing.assert_array_equal(saved.encode(["a thick 7"]), given.encode(["a thick 7"]))
 
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError, match="not fitted yet"):  # a bad hand-over fails before any training
+        t2i.train(tmp_path / "unfitted", config, source="digits8x8", verbose=0, encoder=SentenceEncoder())
+    assert not (tmp_path / "unfitted" / "encoder.npz").exists() and not (tmp_path / "unfitted" / "checkpoints").exists()
+
     other = SentenceEncoder(vector_size=8, min_count=1, epochs=1).fit([["a", "thin", "one"], ["a", "thick", "seven"]])
     t2i.train(tmp_path / "new", config, source="digits8x8", verbose=0, encoder=other)  # finished: nothing to train
     assert SentenceEncoder.load(tmp_path / "new" / "encoder.npz").vocab_ == given.vocab_, \
@@ -297,8 +303,6 @@ def test_drawing_uses_the_moving_average_of_the_generators_weights(trained_run):
 
 def test_an_exported_run_draws_like_the_run_and_a_corrupt_export_fails_clearly(trained_run, tmp_path):
     """What `course pretrained export RUN_DIR` ships (into a temporary folder here, not the package's)."""
-    import numpy as np
-
     from course_lib import text2image as t2i
 
     folder = t2i.export_pretrained(trained_run, tmp_path / "shipped")
