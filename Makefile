@@ -47,11 +47,13 @@ demo: venv
 	$(BIN)/course generate $(DEMO_PROMPTS) -n 8 --out runs/demo/prompts
 	$(BIN)/course evaluate --json runs/demo/evaluation.json
 
-# TEST_JOBS=2 runs test modules in 2 worker processes (pytest-xdist, one module per worker at a time, so a
-# module's shared fixtures are built once); the default, one process, is what CI runs.
-TEST_JOBS ?= 1
+# One pytest-xdist worker per CPU core: one after another, the tests keep about one core busy (kernels, graders
+# and a browser mostly wait on each other).
+# --dist loadgroup keeps the tests that share a module fixture in one worker (tests/conftest.py says how).
+# TEST_JOBS=1 runs everything in this one process.
+TEST_JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 test: venv
-	$(BIN)/python -m pytest $(if $(filter-out 1,$(TEST_JOBS)),-n $(TEST_JOBS) --dist loadscope)
+	$(BIN)/python -m pytest $(if $(filter-out 1,$(TEST_JOBS)),-n $(TEST_JOBS) --dist loadgroup)
 
 # Everything except the notebook runs and the nbgrader pipeline.
 test-fast: venv

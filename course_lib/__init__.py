@@ -21,6 +21,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 from course_lib.runtime import (  # noqa: E402
     describe_mode,
     device_report,
+    is_grading,
     is_quick,
     pick,
     print_mode,
@@ -35,6 +36,7 @@ __version__ = "0.1.0"
 __all__ = [
     "describe_mode",
     "device_report",
+    "is_grading",
     "is_quick",
     "pick",
     "print_mode",

@@ -91,7 +91,7 @@ def _requested() -> tuple[str, str]:
 
 def _decide() -> tuple[str, str, str]:
     """(mode, why it was chosen, how to switch)."""
-    if os.environ.get(NBGRADER_ENV):
+    if is_grading():
         return "quick", "nbgrader is running this notebook, and grading always runs quick", ""
     if _flag(QUICK_ENV):
         return ("quick", f"{QUICK_ENV}={os.environ[QUICK_ENV].strip()} is set",
@@ -152,6 +152,15 @@ def set_mode(mode: str) -> str:
 def is_quick() -> bool:
     """True in quick mode (grading, ``COURSE_QUICK=1``, or auto mode without a GPU)."""
     return run_mode() == "quick"
+
+
+def is_grading() -> bool:
+    """True while nbgrader runs the notebook (validate or autograde).
+
+    Graded notebooks skip their ungraded demonstrations then: a student sees them, the grader spends no
+    time on cells that earn no points.
+    """
+    return bool(os.environ.get(NBGRADER_ENV))
 
 
 def pick(*, quick, full):

@@ -1,3 +1,7 @@
+"""Shared fixtures. Under pytest-xdist (`make test` runs one worker per core with --dist loadgroup), a module
+whose tests share a module-scoped fixture (a graded class, a trained run, a served app) is marked
+``xdist_group(<module>)``, so that one worker builds the fixture once; every other test goes to whichever worker
+is free."""
 import os
 import sys
 from pathlib import Path

@@ -27,7 +27,7 @@ from gradio_client import Client  # noqa: E402
 from gradio_client.exceptions import AppError  # noqa: E402
 from PIL import Image  # noqa: E402
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("test_app")]
 COURSE = Path(sys.executable).parent / "course"
 TINY = dict(g_filters=16, d_filters=8, d_features=16, batch_size=32, latent_dim=8, text_proj_dim=8, max_images=256)
 START_GUARD_S = 600  # only a hang guard: a loaded 2-core machine imports TensorFlow and Gradio slowly

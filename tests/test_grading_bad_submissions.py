@@ -14,7 +14,7 @@ import pytest
 from course_files import REPO
 from nbgrader_course import Course, cell_index, set_source, write_submission
 
-pytestmark = [pytest.mark.nbgrader, pytest.mark.slow]
+pytestmark = [pytest.mark.nbgrader, pytest.mark.slow, pytest.mark.xdist_group("test_grading_bad_submissions")]
 WEEK = "week1_python"
 SOURCE = REPO / WEEK / "week1_assignment.ipynb"
 POINTS = {"ex1_tests": 3, "ex4_tests": 2, "ex7_tests": 3}

@@ -20,7 +20,7 @@ from course_files import REPO
 from nbgrader_course import (Course, feedback_files, hidden_test_lines, insert_after, set_source, solution_ids,
                              take_answers, write_submission)
 
-pytestmark = [pytest.mark.nbgrader, pytest.mark.slow]
+pytestmark = [pytest.mark.nbgrader, pytest.mark.slow, pytest.mark.xdist_group("test_grading_class")]
 WEEK = "week4_gans"
 SOURCE = REPO / WEEK / "week4_assignment.ipynb"
 NAME = SOURCE.name

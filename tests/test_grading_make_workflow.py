@@ -17,7 +17,7 @@ import pytest
 from course_files import REPO
 from nbgrader_course import feedback_files, hidden_test_lines, set_source, write_submission
 
-pytestmark = [pytest.mark.nbgrader, pytest.mark.slow]
+pytestmark = [pytest.mark.nbgrader, pytest.mark.slow, pytest.mark.xdist_group("test_grading_make_workflow")]
 WEEK = "week1_python"
 SOURCE = REPO / WEEK / "week1_assignment.ipynb"
 

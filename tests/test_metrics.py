@@ -4,6 +4,8 @@ import pytest
 
 from course_lib import metrics as M
 
+pytestmark = pytest.mark.xdist_group("test_metrics")
+
 
 def _probs(labels, confidence, k=10):
     """One row per label: `confidence` on the label, the rest spread evenly."""

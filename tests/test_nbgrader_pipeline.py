@@ -8,11 +8,13 @@ not in the release), bob hands in the untouched release. Both are graded with th
 every kernel (tests/repo_audit) that records each file the notebook opens in the repository: a release that
 reads the repository works only on the author's machine. Alice gets full marks with no cell failing, bob zero,
 and neither's feedback shows a hidden test. This is the only place the graded notebooks run
-(tests/test_notebooks.py runs the lectures), so it costs one quick run per assignment and student.
+(tests/test_notebooks.py runs the lectures), so it costs one quick run per assignment and student, and one
+more of alice's notebook, as she runs it herself, where grading skips ungraded training cells.
 """
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from html import unescape
@@ -23,7 +25,7 @@ import pytest
 from nbclient import NotebookClient
 from nbformat.v4 import new_code_cell
 
-from course_files import REPO, assignment_notebooks, notebook_id
+from course_files import CELL_HANG_GUARD_S, REPO, assignment_notebooks, notebook_id
 from nbgrader_course import (SOLUTION_MARKERS, Course, hidden_lines, hidden_test_lines, notebook_text,
                              paste_reference_answers)
 
@@ -46,7 +48,9 @@ def test_every_week_with_an_assignment_is_found():
     assert any(p.parent.name == "week1_python" for p in ASSIGNMENTS)
 
 
-@pytest.fixture(scope="module", params=ASSIGNMENTS, ids=notebook_id)
+# Under pytest-xdist each assignment's tests stay in one worker, which grades the class once.
+@pytest.fixture(scope="module", params=[pytest.param(p, marks=pytest.mark.xdist_group(notebook_id(p)))
+                                        for p in ASSIGNMENTS], ids=notebook_id)
 def graded(request, tmp_path_factory):
     """Release the assignment, hand in alice's (reference answers) and bob's (untouched) copies, grade both
     with `course grade -j 2` under the audit, and write their feedback."""
@@ -128,6 +132,41 @@ def test_feedback_is_generated_and_shows_no_hidden_test(graded):
         assert "Score" in text or "score" in text
         leaked = [line for line in hidden if line in text]
         assert not leaked, f"{student}'s feedback shows hidden tests: {leaked[:3]}"
+
+
+def skipped_while_grading(notebook: dict) -> list[str]:
+    """grade_ids of the ungraded cells that nbgrader skips: they branch on cl.is_grading()."""
+    return [c["metadata"]["nbgrader"]["grade_id"] for c in notebook["cells"]
+            if c["cell_type"] == "code" and "cl.is_grading()" in "".join(c["source"])]
+
+
+def _cell(notebook, grade_id: str):
+    return next(c for c in notebook["cells"] if c["metadata"].get("nbgrader", {}).get("grade_id") == grade_id)
+
+
+def test_cells_skipped_while_grading_run_on_the_students_machine(graded, tmp_path, quick_env, monkeypatch):
+    """Grading skips the ungraded training cells (they earn no points and cost most of a graded run); alice's
+    notebook, run as she runs it (a plain quick-mode kernel, in a folder outside the repository), trains and draws
+    in them."""
+    course, source, released, *_ = graded
+    skipped = skipped_while_grading(json.loads(source.read_text()))
+    if not skipped:
+        pytest.skip(f"{source.name} has no cell that grading skips")
+    autograded = nbformat.read(course.root / "autograded" / "alice" / course.week / source.name, as_version=4)
+    for gid in skipped:
+        out = "".join(o.get("text", "") for o in _cell(autograded, gid).get("outputs", []))
+        assert out.startswith("Not run while grading"), f"grading ran {gid}: {out[:300]!r}"
+    monkeypatch.delenv("MPLBACKEND")  # Jupyter's own inline backend, so that figures show as they do for her
+    laptop = tmp_path / "laptop" / course.week
+    shutil.copytree(released.parent, laptop)
+    shutil.copy(course.root / "submitted" / "alice" / course.week / source.name, laptop / source.name)
+    nb = nbformat.read(laptop / source.name, as_version=4)
+    NotebookClient(nb, timeout=CELL_HANG_GUARD_S, kernel_name="python3",
+                   resources={"metadata": {"path": str(laptop)}}).execute()  # a failing cell raises here
+    for gid in skipped:
+        outputs = _cell(nb, gid)["outputs"]
+        assert not any("Not run while grading" in o.get("text", "") for o in outputs), f"{gid} was skipped"
+        assert any("image/png" in o.get("data", {}) for o in outputs), f"{gid} drew nothing: {outputs}"
 
 
 def test_the_audit_sees_what_a_kernel_opens_in_the_repository(tmp_path):

@@ -14,6 +14,8 @@ from sklearn.preprocessing import StandardScaler
 
 from course_lib.regression import DivergenceError, GDRegressor, mse, mse_gradient
 
+pytestmark = pytest.mark.xdist_group("test_regression")
+
 
 @pytest.fixture(scope="module")
 def diabetes_split():

@@ -118,6 +118,15 @@ def test_nbgrader_execution_means_quick_whatever_else_is_set(a_gpu, stage, capsy
     assert out.startswith("Quick mode (nbgrader is running this notebook") and "switch" not in out
 
 
+def test_is_grading_only_while_nbgrader_runs_the_notebook(a_gpu):
+    a_gpu.setenv("COURSE_QUICK", "1")
+    assert not cl.is_grading(), "quick mode alone is not grading"
+    a_gpu.setenv("NBGRADER_EXECUTION", "autograde")
+    assert cl.is_grading()
+    a_gpu.setenv("NBGRADER_EXECUTION", "")
+    assert not cl.is_grading()
+
+
 # ---------------------------------------------------------------- bad input: a clear error, nothing changed
 @pytest.mark.parametrize("value", ["fast", "quik", "gpu", "1"])
 def test_unknown_course_mode_is_a_clear_error(no_gpu, value):

@@ -12,6 +12,8 @@ from sklearn.exceptions import NotFittedError
 from course_lib import text as T
 from course_lib.text import check_lexicon
 
+pytestmark = pytest.mark.xdist_group("test_text")
+
 ANIMALS = ["cat", "dog", "cow", "horse", "sheep"]
 VEHICLES = ["car", "bus", "truck", "train", "bike"]
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("test_text2image_cli")]
 COURSE = Path(sys.executable).parent / "course"
 TINY = dict(g_filters=16, d_filters=8, d_features=16, batch_size=32, latent_dim=8, text_proj_dim=8, max_images=256)
 

@@ -12,6 +12,8 @@ import pytest
 from course_lib import text2image as t2i
 from course_lib.text import CAPTION_LEXICON, NoKnownWordsError, SentenceEncoder, UnknownWordsWarning, caption_corpus
 
+pytestmark = pytest.mark.xdist_group("test_text2image_generate")
+
 TINY = t2i.Text2ImageConfig.preset("quick", g_filters=16, d_filters=8, d_features=16, latent_dim=8, text_proj_dim=8)
 
 

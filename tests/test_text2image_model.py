@@ -13,6 +13,8 @@ import pytest
 from course_lib import gan as G
 from course_lib import text2image as t2i
 
+pytestmark = pytest.mark.xdist_group("test_text2image_model")
+
 TEXT_DIM = 12
 TINY = t2i.Text2ImageConfig.preset("quick", g_filters=16, d_filters=8, d_features=16, batch_size=8, latent_dim=8,
                                    text_proj_dim=8)

@@ -1,0 +1,78 @@
+"""The test suite's own rule for pytest-xdist (tests/conftest.py): a module whose tests share a module-scoped
+fixture is one xdist group, or two workers would each build the fixture (a graded class, a trained run)."""
+import ast
+from pathlib import Path
+
+import pytest
+
+TESTS = Path(__file__).parent
+
+
+def _module_fixtures(tree: ast.Module) -> list[str]:
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef):
+            for deco in node.decorator_list:
+                if isinstance(deco, ast.Call) and any(
+                        k.arg == "scope" and isinstance(k.value, ast.Constant) and k.value.value == "module"
+                        for k in deco.keywords):
+                    found.append(node.name)
+    return found
+
+
+def _groups(tree: ast.Module) -> int:
+    return sum(isinstance(n, ast.Attribute) and n.attr == "xdist_group" for n in ast.walk(tree))
+
+
+def test_the_rule_sees_a_module_fixture_and_a_group():
+    bare = ast.parse('@pytest.fixture(scope="module")\ndef trained():\n    return 1\n')
+    grouped = ast.parse('pytestmark = pytest.mark.xdist_group("m")\n' + ast.unparse(bare))
+    assert _module_fixtures(bare) == ["trained"] and _groups(bare) == 0 and _groups(grouped) == 1
+
+
+@pytest.mark.parametrize("path", sorted(TESTS.glob("test_*.py")), ids=lambda p: p.name)
+def test_a_module_with_a_shared_fixture_is_one_xdist_group(path):
+    tree = ast.parse(path.read_text())
+    shared = _module_fixtures(tree)
+    assert not shared or _groups(tree), (
+        f"{path.name} has module-scoped fixtures {shared} but no xdist_group mark: add "
+        f'pytestmark = pytest.mark.xdist_group("{path.stem}")')
+
+
+GROUPED = '''import pytest
+pytestmark = pytest.mark.xdist_group("shared")
+@pytest.mark.parametrize("i", range(6))
+def test_shared(i):
+    pass
+'''
+PER_PARAM = '''import pytest
+@pytest.fixture(scope="module", params=[pytest.param(p, marks=pytest.mark.xdist_group(p)) for p in ("a", "b")])
+def week(request):
+    return request.param
+@pytest.mark.parametrize("i", range(4))
+def test_week(week, i):
+    pass
+'''
+
+
+def test_xdist_keeps_each_group_in_one_worker(tmp_path):
+    """The installed pytest and pytest-xdist really group (pytest 9.2 silently stopped them: pytest-xdist#1386)."""
+    import re
+    import subprocess
+    import sys
+
+    (tmp_path / "test_grouped.py").write_text(GROUPED)
+    (tmp_path / "test_per_param.py").write_text(PER_PARAM)
+    (tmp_path / "test_free.py").write_text("def test_free():\n    pass\n")
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")  # not the course's settings
+    run = subprocess.run([sys.executable, "-m", "pytest", "-n", "2", "--dist", "loadgroup", "-v", "-p", "no:cacheprovider",
+                          "-c", str(tmp_path / "pytest.ini"), str(tmp_path)], cwd=tmp_path, capture_output=True,
+                         text=True, timeout=300)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    workers: dict[str, set[str]] = {}
+    for worker, test in re.findall(r"\[(gw\d)\].*PASSED (\S+)", run.stdout):
+        group = ("shared" if "test_shared" in test else test.split("[")[1][0] if "test_week" in test else test)
+        workers.setdefault(group, set()).add(worker)
+    assert set(workers) >= {"shared", "a", "b"}, run.stdout[-3000:]
+    split = {g: w for g, w in workers.items() if len(w) > 1}
+    assert not split, f"groups split over workers: {split}\n{run.stdout[-3000:]}"
