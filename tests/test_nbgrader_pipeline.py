@@ -26,8 +26,8 @@ from nbclient import NotebookClient
 from nbformat.v4 import new_code_cell
 
 from course_files import CELL_HANG_GUARD_S, REPO, assignment_notebooks, notebook_id
-from nbgrader_course import (SOLUTION_MARKERS, Course, hidden_lines, hidden_test_lines, notebook_text,
-                             paste_reference_answers)
+from nbgrader_course import (SOLUTION_MARKERS, Course, cell_index, grade_id, hidden_lines, hidden_test_lines,
+                             notebook_text, paste_reference_answers)
 
 ASSIGNMENTS = assignment_notebooks()
 AUDIT_DIR = Path(__file__).parent / "repo_audit"
@@ -136,12 +136,8 @@ def test_feedback_is_generated_and_shows_no_hidden_test(graded):
 
 def skipped_while_grading(notebook: dict) -> list[str]:
     """grade_ids of the ungraded cells that nbgrader skips: they branch on cl.is_grading()."""
-    return [c["metadata"]["nbgrader"]["grade_id"] for c in notebook["cells"]
+    return [grade_id(c) for c in notebook["cells"]
             if c["cell_type"] == "code" and "cl.is_grading()" in "".join(c["source"])]
-
-
-def _cell(notebook, grade_id: str):
-    return next(c for c in notebook["cells"] if c["metadata"].get("nbgrader", {}).get("grade_id") == grade_id)
 
 
 def test_cells_skipped_while_grading_run_on_the_students_machine(graded, tmp_path, quick_env, monkeypatch):
@@ -154,7 +150,7 @@ def test_cells_skipped_while_grading_run_on_the_students_machine(graded, tmp_pat
         pytest.skip(f"{source.name} has no cell that grading skips")
     autograded = nbformat.read(course.root / "autograded" / "alice" / course.week / source.name, as_version=4)
     for gid in skipped:
-        out = "".join(o.get("text", "") for o in _cell(autograded, gid).get("outputs", []))
+        out = "".join(o.get("text", "") for o in autograded.cells[cell_index(autograded, gid)].get("outputs", []))
         assert out.startswith("Not run while grading"), f"grading ran {gid}: {out[:300]!r}"
     monkeypatch.delenv("MPLBACKEND")  # Jupyter's own inline backend, so that figures show as they do for her
     laptop = tmp_path / "laptop" / course.week
@@ -164,7 +160,7 @@ def test_cells_skipped_while_grading_run_on_the_students_machine(graded, tmp_pat
     NotebookClient(nb, timeout=CELL_HANG_GUARD_S, kernel_name="python3",
                    resources={"metadata": {"path": str(laptop)}}).execute()  # a failing cell raises here
     for gid in skipped:
-        outputs = _cell(nb, gid)["outputs"]
+        outputs = nb.cells[cell_index(nb, gid)]["outputs"]
         assert not any("Not run while grading" in o.get("text", "") for o in outputs), f"{gid} was skipped"
         assert any("image/png" in o.get("data", {}) for o in outputs), f"{gid} drew nothing: {outputs}"
 

@@ -1,6 +1,9 @@
 """The test suite's own rule for pytest-xdist (tests/conftest.py): a module whose tests share a module-scoped
 fixture is one xdist group, or two workers would each build the fixture (a graded class, a trained run)."""
 import ast
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -57,22 +60,17 @@ def test_week(week, i):
 
 def test_xdist_keeps_each_group_in_one_worker(tmp_path):
     """The installed pytest and pytest-xdist really group (pytest 9.2 silently stopped them: pytest-xdist#1386)."""
-    import re
-    import subprocess
-    import sys
-
     (tmp_path / "test_grouped.py").write_text(GROUPED)
     (tmp_path / "test_per_param.py").write_text(PER_PARAM)
     (tmp_path / "test_free.py").write_text("def test_free():\n    pass\n")
     (tmp_path / "pytest.ini").write_text("[pytest]\n")  # not the course's settings
-    run = subprocess.run([sys.executable, "-m", "pytest", "-n", "2", "--dist", "loadgroup", "-v", "-p", "no:cacheprovider",
-                          "-c", str(tmp_path / "pytest.ini"), str(tmp_path)], cwd=tmp_path, capture_output=True,
-                         text=True, timeout=300)
+    run = subprocess.run([sys.executable, "-m", "pytest", "-n", "2", "--dist", "loadgroup", "-v",
+                          "-p", "no:cacheprovider", "-c", str(tmp_path / "pytest.ini"), str(tmp_path)],
+                         cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     workers: dict[str, set[str]] = {}
-    for worker, test in re.findall(r"\[(gw\d)\].*PASSED (\S+)", run.stdout):
-        group = ("shared" if "test_shared" in test else test.split("[")[1][0] if "test_week" in test else test)
+    for worker, group in re.findall(r"\[(gw\d)\].*PASSED \S+@(\S+)", run.stdout):  # loadgroup: <nodeid>@<group>
         workers.setdefault(group, set()).add(worker)
-    assert set(workers) >= {"shared", "a", "b"}, run.stdout[-3000:]
+    assert set(workers) == {"shared", "a", "b"}, f"groups seen: {sorted(workers)}\n{run.stdout[-3000:]}"
     split = {g: w for g, w in workers.items() if len(w) > 1}
     assert not split, f"groups split over workers: {split}\n{run.stdout[-3000:]}"
