@@ -3,7 +3,9 @@ whose tests share a module-scoped fixture (a graded class, a trained run, a serv
 ``xdist_group(<module>)``, so that one worker builds the fixture once; every other test goes to whichever worker
 is free."""
 import os
+import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import pytest
@@ -21,3 +23,32 @@ def quick_env(monkeypatch, tmp_path):
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("COURSE_ALLOW_DOWNLOAD", raising=False)
     return os.environ
+
+
+@pytest.fixture
+def course_here(monkeypatch, capsys):
+    """`course ARGS` in this process: ``course_here(environment, *args)`` calls ``cli.main`` (what the console
+    script calls) with ``environment`` as the process environment, and returns what the console script would
+    exit with and print, warnings included as Python prints them to stderr. It spares a test a process that
+    imports TensorFlow; a few tests still run the console script itself."""
+    from course_lib import cli
+
+    def run(environment: dict, *args: str) -> subprocess.CompletedProcess:
+        for name in set(os.environ) - set(environment):
+            monkeypatch.delenv(name)
+        for name, value in environment.items():
+            if os.environ.get(name) != value and not name.startswith("PYTEST_"):  # pytest's own bookkeeping
+                monkeypatch.setenv(name, value)
+        capsys.readouterr()
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            for quiet in (DeprecationWarning, PendingDeprecationWarning, ImportWarning, ResourceWarning):
+                warnings.simplefilter("ignore", quiet)  # as Python's default filters do outside __main__
+            try:
+                code = cli.main(list(args))
+            except SystemExit as exit_:  # argparse's usage errors
+                code = exit_.code
+        out, err = capsys.readouterr()
+        err += "".join(warnings.formatwarning(w.message, w.category, w.filename, w.lineno) for w in caught)
+        return subprocess.CompletedProcess(["course", *args], code, out, err)
+    return run

@@ -52,12 +52,14 @@ def quick_environment(root: Path) -> dict:
 
 def execute_notebook(path: Path, workdir: Path, *, cell_timeout: int = CELL_HANG_GUARD_S):
     """Run a notebook top to bottom with a python3 kernel, in a copy of its week folder under ``workdir``
-    (so files it writes stay out of the repository). The kernel inherits this process's environment."""
+    (so files it writes stay out of the repository; a copy made for an earlier notebook of the week is reused,
+    with what that notebook wrote). The kernel inherits this process's environment."""
     import nbformat
     from nbclient import NotebookClient
 
     folder = workdir / path.parent.name
-    shutil.copytree(path.parent, folder, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    if not folder.exists():
+        shutil.copytree(path.parent, folder, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
     nb = nbformat.read(folder / path.name, as_version=4)
     NotebookClient(nb, timeout=cell_timeout, kernel_name="python3",
                    resources={"metadata": {"path": str(folder)}}).execute()

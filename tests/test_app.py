@@ -314,7 +314,7 @@ def test_a_notebook_cell_launches_the_app_inline_and_returns(tiny_run, tmp_path)
 
 
 # ------------------------------------------------------------------ `course evaluate` with human ratings
-def test_course_evaluate_adds_the_human_figures(tiny_run, tmp_path):
+def test_course_evaluate_adds_the_human_figures(tiny_run, tmp_path, course_here):
     from course_lib.app import RATINGS_FILE, Rating, RatingsStore
 
     run_dir, env = tiny_run
@@ -325,14 +325,13 @@ def test_course_evaluate_adds_the_human_figures(tiny_run, tmp_path):
                                                           ("real", 3, "real", 5)]):
         store.add(Rating(f"i{i}", shown, digit, verdict, realism))
     out = tmp_path / "evaluation.json"
-    proc = subprocess.run([str(COURSE), "evaluate", "--run-dir", str(rated), "-n", "2", "--json", str(out)], env=env,
-                          capture_output=True, text=True, timeout=1200)
+    proc = course_here(env, "evaluate", "--run-dir", str(rated), "-n", "2", "--json", str(out))
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "Human realism ratings" in proc.stdout and "fooled raters **50%**" in proc.stdout
     human = json.loads(out.read_text())["human_realism"]
     assert human["ratings"] == 3 and human["per_digit"]["7"]["fooled_rate"] == 0.5
     assert human["mean_realism"] == {"real": 5.0, "generated": 3.0}
     # and without ratings, no human section
-    plain = subprocess.run([str(COURSE), "evaluate", "--run-dir", str(run_dir), "-n", "2", "--json",
-                            str(tmp_path / "plain.json")], env=env, capture_output=True, text=True, timeout=1200)
+    plain = course_here(env, "evaluate", "--run-dir", str(run_dir), "-n", "2", "--json", str(tmp_path / "plain.json"))
     assert plain.returncode == 0 and "human_realism" not in json.loads((tmp_path / "plain.json").read_text())
+    assert "Human realism ratings" not in plain.stdout

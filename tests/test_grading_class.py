@@ -1,9 +1,14 @@
 """A whole class, careless and cheating, graded through the instructor's command: every score is fair.
 
-Eighteen synthetic submissions of Week 4 (exercises worth 3, 5, 4, 4 and 4 points) are graded with
-``course grade week4_gans -j 2`` in a throw-away course directory, then ``nbgrader generate_feedback``
-writes their feedback. Every student's score must equal the fair score written next to the submission,
-nothing may stop the batch, and no feedback file may hold a line of the hidden tests.
+Eighteen synthetic submissions of Week 2 (automatic points 2, 2, 1, 3, 4, 2 and 4: 18 in all) are graded with
+``course grade week2_gradient_descent -j 2`` in a throw-away course directory, then ``nbgrader generate_feedback``
+writes their feedback. Every student's score must equal the fair score written next to the submission, nothing may
+stop the batch, and no feedback file may hold a line of the hidden tests.
+
+Week 2 needs no TensorFlow, so a submission grades in about a third of a GAN week's time; the cheats are the same
+in every week (the checker is one module). The GAN-step checks of Weeks 4 and 6 have their own tests
+(test_grading_gan_steps.py), and every week's reference and blank notebooks go through nbgrader in
+test_nbgrader_pipeline.py.
 """
 import copy
 import csv
@@ -17,55 +22,27 @@ from pathlib import Path
 import pytest
 
 from course_files import REPO
-from nbgrader_course import (Course, feedback_files, hidden_test_lines, insert_after, set_source, solution_ids,
-                             take_answers, write_submission)
+from nbgrader_course import (Course, cell_index, feedback_files, hidden_test_lines, insert_after, set_source,
+                             solution_ids, take_answers, write_submission)
 
 pytestmark = [pytest.mark.nbgrader, pytest.mark.slow, pytest.mark.xdist_group("test_grading_class")]
-WEEK = "week4_gans"
-SOURCE = REPO / WEEK / "week4_assignment.ipynb"
+WEEK = "week2_gradient_descent"
+SOURCE = REPO / WEEK / "week2_assignment.ipynb"
 NAME = SOURCE.name
+FULL = 18
 
-WRONG_D_STEP = '''bce = keras.losses.BinaryCrossentropy(from_logits=True)
-
-
-def discriminator_step(G, D, d_opt, real, z):
-    fakes = G(z, training=True)
-    with tf.GradientTape() as tape:
-        real_logits = D(real, training=True)
-        fake_logits = D(fakes, training=True)
-        d_loss = 0.5 + bce(tf.ones_like(real_logits), real_logits) + bce(tf.zeros_like(fake_logits), fake_logits)
-    grads = tape.gradient(d_loss, D.trainable_weights)
-    d_opt.apply_gradients(zip(grads, D.trainable_weights))
-    return d_loss
-
-
-def generator_step(G, D, g_opt, z):
-    with tf.GradientTape() as tape:
-        fake_logits = D(G(z, training=True), training=True)
-        g_loss = bce(tf.ones_like(fake_logits), fake_logits)
-    grads = tape.gradient(g_loss, G.trainable_weights)
-    g_opt.apply_gradients(zip(grads, G.trainable_weights))
-    return g_loss
-'''
-NO_DROPOUT_D = '''def build_discriminator(dropout=0.3):
-    stack = [keras.Input(shape=(28, 28, 1)), layers.Flatten()]
-    for units in (1024, 512, 256):
-        stack += [layers.Dense(units), layers.LeakyReLU(negative_slope=0.2)]
-    stack.append(layers.Dense(1))
-    return keras.Sequential(stack)
-'''
-DELEGATING = {
-    "ex1_output_size": "from course_lib.convolution import transposed_output_size as _size\n\n\n"
-                       "def transposed_output_size(n, kernel_size, stride=1, padding='valid'):\n"
-                       "    return _size(n, kernel_size, stride, padding)\n",
-    "ex2_conv2d_transpose": "from course_lib import convolution\n\n\n"
-                            "def conv2d_transpose(x, kernel, stride=1, padding='valid'):\n"
-                            "    return convolution.conv2d_transpose(x, kernel, stride=stride, padding=padding)\n",
-    "ex3_generator": "from course_lib import gan\n\n\ndef build_generator(latent_dim=100):\n"
-                     "    return gan.build_mlp_generator(latent_dim)\n",
-    "ex4_discriminator": "from course_lib import gan\n\n\ndef build_discriminator(dropout=0.3):\n"
-                         "    return gan.build_mlp_discriminator(dropout=dropout)\n",
-}
+# Mistakes a student could make; each fails its exercise's visible tests.
+WRONG_SPLIT = ("def load_and_split(test_size=0.2, seed=0):\n"
+               "    X_all, y_all = load_diabetes(return_X_y=True)\n"
+               "    return train_test_split(X_all, y_all, test_size=test_size, random_state=1)\n")
+WRONG_STANDARDIZE = ("def standardize(X_train, X_test):\n"  # scales the test set with its own statistics
+                     "    return ((X_train - X_train.mean(0)) / np.where(X_train.std(0) == 0, 1, X_train.std(0)),\n"
+                     "            (X_test - X_test.mean(0)) / np.where(X_test.std(0) == 0, 1, X_test.std(0)))\n")
+SUMMED_LOSS = ("def mse_loss(X, y, w, b):\n"
+               "    return float(np.sum((np.asarray(X) @ w + b - np.asarray(y)) ** 2))\n")
+DELEGATED_MSE = ("from course_lib import regression\n\n\n"
+                 "def mse_loss(X, y, w, b):\n    return regression.mse(X, y, w, b)\n\n\n"
+                 "def mse_gradient(X, y, w, b):\n    return regression.mse_gradient(X, y, w, b)\n")
 
 
 def build_class(root: Path, reference: dict, release: dict) -> dict[str, int]:
@@ -79,68 +56,60 @@ def build_class(root: Path, reference: dict, release: dict) -> dict[str, int]:
         write_submission(root, student, WEEK, nb, name, raw)
         fair[student] = score
 
-    hand_in("reference", ref(), 20)
+    hand_in("reference", ref(), FULL)
     hand_in("blank", copy.deepcopy(release), 0)
-    hand_in("partial", take_answers(copy.deepcopy(release), reference, ["ex1_output_size", "ex2_conv2d_transpose"]), 8)
+    hand_in("partial", take_answers(copy.deepcopy(release), reference, ["ex1_load_split", "ex2_standardize"]), 4)
     dup = ref()
-    dup["cells"].insert(dup["cells"].index(next(c for c in dup["cells"] if c["metadata"].get("nbgrader", {})
-                                                 .get("grade_id") == "ex3_generator")) + 1,
-                        copy.deepcopy(next(c for c in dup["cells"]
-                                           if c["metadata"].get("nbgrader", {}).get("grade_id") == "ex3_generator")))
-    hand_in("duplicated_answer", dup, 20)
+    dup["cells"].insert(cell_index(dup, "ex3_mse") + 1, copy.deepcopy(dup["cells"][cell_index(dup, "ex3_mse")]))
+    hand_in("duplicated_answer", dup, FULL)
     # A copied test cell, edited to pass, and the original deleted: the copy is restored and fails.
-    cheat = set_source(ref(), "ex2_conv2d_transpose", "def conv2d_transpose(x, kernel, stride=1, padding='valid'):\n"
-                                                      "    return np.zeros((1, 5, 5, 1))\n")
-    tests = next(c for c in cheat["cells"] if c["metadata"].get("nbgrader", {}).get("grade_id") == "ex2_tests")
+    cheat = set_source(ref(), "ex2_standardize", WRONG_STANDARDIZE)
+    tests = cheat["cells"][cell_index(cheat, "ex2_tests")]
     copy_of_tests = copy.deepcopy(tests)
     copy_of_tests["source"] = "print('Exercise 2 visible tests passed.')\n"
     cheat["cells"].insert(cheat["cells"].index(tests), copy_of_tests)
     cheat["cells"].remove(tests)
-    hand_in("copied_test_cell", cheat, 15)
+    hand_in("copied_test_cell", cheat, FULL - 2)
     deleted = ref()
-    deleted["cells"] = [c for c in deleted["cells"] if c["metadata"].get("nbgrader", {}).get("grade_id") != "ex1_tests"]
-    hand_in("deleted_test_cell", deleted, 20)
+    del deleted["cells"][cell_index(deleted, "ex1_tests")]
+    hand_in("deleted_test_cell", deleted, FULL)
     no_setup = ref()
-    no_setup["cells"] = [c for c in no_setup["cells"] if c["metadata"].get("nbgrader", {}).get("grade_id") != "setup"]
-    hand_in("deleted_setup_cell", no_setup, 20)
-    hand_in("edited_locked_cell", set_source(set_source(ref(), "ex4_discriminator", NO_DROPOUT_D), "ex4_tests", "pass\n"),
-            16)
-    hand_in("kernel_dies", set_source(ref(), "ex3_generator", "import os\nos._exit(1)\n"), 16)
-    # A retry loop with a bare except swallows the grader's interrupt: the kernel has to be restarted.
-    hand_in("stuck_loop", set_source(ref(), "ex1_output_size",
-                                     "import time\n\n\n"
-                                     "def transposed_output_size(n, kernel_size, stride=1, padding='valid'):\n"
-                                     "    while True:\n        try:\n            time.sleep(0.5)\n"
-                                     "        except:\n            pass\n\n\n"
-                                     "transposed_output_size(1, 1)\n"), 17)
+    del no_setup["cells"][cell_index(no_setup, "setup")]
+    hand_in("deleted_setup_cell", no_setup, FULL)
+    ex3 = "".join(reference["cells"][cell_index(reference, "ex3_mse")]["source"])
+    wrong_loss = SUMMED_LOSS + "\n\n" + ex3[ex3.index("def mse_gradient"):]  # the gradient stays right
+    hand_in("edited_locked_cell", set_source(set_source(ref(), "ex3_mse", wrong_loss), "ex3_loss_tests", "pass\n"),
+            FULL - 1)
+    hand_in("kernel_dies", set_source(ref(), "ex2_standardize", "import os\nos._exit(1)\n"), FULL - 2)
+    # A retry loop with a bare except swallows the grader's interrupt: the kernel has to be restarted. Its name
+    # sorts first, so its wait for the cell timeout overlaps the rest of the class.
+    hand_in("aa_stuck_loop", set_source(ref(), "ex1_load_split",
+                                        "import time\n\n\n"
+                                        "def load_and_split(test_size=0.2, seed=0):\n"
+                                        "    while True:\n        try:\n            time.sleep(0.5)\n"
+                                        "        except:\n            pass\n\n\n"
+                                        "load_and_split()\n"), FULL - 2)
     hand_in("malformed_json", None, 0, raw='{"cells": [ {"cell_type": "code", ')
-    hand_in("renamed_notebook", ref(), 20, name="week4_assignment (1).ipynb")
-    huge = set_source(ref(), "ex1_output_size", "for i in range(200_000):\n    print('line', i)\n\n"
-                      + "".join(reference["cells"][_index(reference, "ex1_output_size")]["source"]))
-    hand_in("huge_output", huge, 20)
-    hand_in("memory_hog", set_source(ref(), "ex4_discriminator",
-                                     "def build_discriminator(dropout=0.3):\n"
+    hand_in("renamed_notebook", ref(), FULL, name="week2_assignment (1).ipynb")
+    huge = set_source(ref(), "ex1_load_split", "for i in range(200_000):\n    print('line', i)\n\n"
+                      + "".join(reference["cells"][cell_index(reference, "ex1_load_split")]["source"]))
+    hand_in("huge_output", huge, FULL)
+    hand_in("memory_hog", set_source(ref(), "ex2_standardize",
+                                     "def standardize(X_train, X_test):\n"
                                      "    hoard = [np.ones(200_000_000) for _ in range(60)]\n"
-                                     "    return hoard\n"), 16)
-    delegate = ref()
-    for gid, source in DELEGATING.items():
-        set_source(delegate, gid, source)
-    hand_in("delegates_to_course_lib", delegate, 4)  # only Exercise 5's steps are written by the student
-    tamper = set_source(ref(), "ex5_train_step", WRONG_D_STEP + "\nnp.isclose = lambda *a, **k: True\n")
-    hand_in("patches_numpy", tamper, 16)
-    sneaky = insert_after(set_source(ref(), "ex5_train_step", WRONG_D_STEP), "ex5_train_step",
-                          "patch = setattr\npatch(np, 'isclose', lambda *a, **k: True)\n")
-    hand_in("patches_numpy_at_run_time", sneaky, 16)
-    ipython = insert_after(set_source(ref(), "ex4_discriminator", NO_DROPOUT_D), "ex4_discriminator",
+                                     "    return hoard\n"), FULL - 2)
+    hand_in("delegates_to_course_lib", set_source(ref(), "ex3_mse", DELEGATED_MSE), FULL - 4)  # Exercise 3's 1 + 3
+    hand_in("patches_numpy", set_source(ref(), "ex2_standardize",
+                                        WRONG_STANDARDIZE + "\nnp.allclose = lambda *a, **k: True\n"), FULL - 2)
+    sneaky = insert_after(set_source(ref(), "ex2_standardize", WRONG_STANDARDIZE), "ex2_standardize",
+                          "patch = setattr\npatch(np, 'allclose', lambda *a, **k: True)\n")
+    hand_in("patches_numpy_at_run_time", sneaky, FULL - 2)
+    ipython = insert_after(set_source(ref(), "ex1_load_split", WRONG_SPLIT), "ex1_load_split",
                            "import IPython as I\n"
                            "shell = getattr(I, 'get_' + 'ipython')()\n"
                            "shell.set_custom_exc((AssertionError,), lambda *a, **k: None)\n")
-    hand_in("swallows_assertions", ipython, 16)
+    hand_in("swallows_assertions", ipython, FULL - 2)
     return fair
-
-
-def _index(nb, gid):
-    return next(i for i, c in enumerate(nb["cells"]) if c["metadata"].get("nbgrader", {}).get("grade_id") == gid)
 
 
 @pytest.fixture(scope="module")
@@ -150,11 +119,13 @@ def graded_class(tmp_path_factory):
     assert gen.returncode == 0, gen.stderr
     reference = json.loads(SOURCE.read_text())
     release = json.loads((course.release_dir() / NAME).read_text())
-    assert set(solution_ids(release)) >= set(DELEGATING), "the assignment's answer cells changed: update this test"
+    answers = {"ex1_load_split", "ex2_standardize", "ex3_mse", "ex4_gd_regressor", "ex5_choose", "ex6_answer"}
+    assert set(solution_ids(release)) == answers, "the assignment's answer cells changed: update this test"
     fair = build_class(course.root, reference, release)
     # The instructor's command, as the README gives it. The cell timeout is shorter than the course's 180 s
-    # (the endless loop waits for it) but generous: a busy or slow machine needs it for the setup's imports.
-    grade = subprocess.run([sys.executable, "-m", "course_lib.cli", "grade", WEEK, "-j", "2", "--timeout", "90",
+    # (the endless loop waits for it) but generous: a busy or slow machine needs it for the setup's imports
+    # (NumPy, scikit-learn and matplotlib, no TensorFlow).
+    grade = subprocess.run([sys.executable, "-m", "course_lib.cli", "grade", WEEK, "-j", "2", "--timeout", "60",
                             "--memory-limit", "3", "--no-progress"], cwd=course.root, capture_output=True, text=True,
                            timeout=1800, env=course.env())
     feedback = course.nbgrader("generate_feedback", WEEK, "--force")
@@ -175,14 +146,14 @@ def test_the_summary_and_csv_say_who_failed_and_why(graded_class):
     assert f"Graded {len(fair)} submissions of {WEEK}" in out
     for student, words in {"malformed_json": "not a readable notebook", "renamed_notebook": "renamed",
                            "deleted_test_cell": "put back", "kernel_dies": "kernel died",
-                           "memory_hog": "memory", "stuck_loop": "did not stop when interrupted",
-                           "patches_numpy": "np.isclose", "delegates_to_course_lib": "reference implementation",
-                           "patches_numpy_at_run_time": "numpy.isclose"}.items():
+                           "memory_hog": "memory", "aa_stuck_loop": "did not stop when interrupted",
+                           "patches_numpy": "np.allclose", "delegates_to_course_lib": "reference implementation",
+                           "patches_numpy_at_run_time": "numpy.allclose"}.items():
         assert re.search(rf"{student}: .*{re.escape(words)}", out), f"no note with {words!r} for {student}:\n{out}"
     rows = {r["student"]: r for r in csv.DictReader(open(course.root / "grades" / f"{WEEK}.csv"))}
     assert set(rows) == set(fair)
-    assert float(rows["partial"]["ex1_tests"]) == 3 and float(rows["partial"]["ex3_tests"]) == 0
-    assert float(rows["reference"]["score"]) == 20 and rows["malformed_json"]["status"] == "unreadable"
+    assert float(rows["partial"]["ex2_tests"]) == 2 and float(rows["partial"]["ex4_tests"]) == 0
+    assert float(rows["reference"]["score"]) == FULL and rows["malformed_json"]["status"] == "unreadable"
 
 
 def test_no_feedback_shows_hidden_tests(graded_class):

@@ -3,7 +3,7 @@ course notebook opens with the set-up cell (course_lib.colab) that prints the ru
 
 The graded notebooks run in tests/test_nbgrader_pipeline.py instead, as students get them: released by
 nbgrader, answered, handed in and graded in a folder outside the repository, so this file does not run them
-again.
+again. A week's lecture notebooks run in order in one copy of the week's folder, as a student works through it.
 
 No test here times a notebook: machines differ several-fold in speed, so a wall-time budget fails
 on a slow machine while nothing is wrong and hides a real slowdown on a fast one. A cell only has a
@@ -72,10 +72,19 @@ def test_setup_cell_chooses_the_mode_by_this_machine_in_a_kernel(tmp_path, quick
     assert line.startswith(expected) and len(line.splitlines()) == 1, line
 
 
+@pytest.fixture(scope="session")
+def student_copy(tmp_path_factory):
+    """A student's copy of the course: each week's notebooks run one after another in one folder, so a notebook
+    that reuses an earlier one's run (Week 6's `03_judging_gans` reuses `02_dcgan`'s) finds it, as it does for a
+    student who works through the week. Each week is one xdist group: its notebooks run in order in one worker."""
+    return tmp_path_factory.mktemp("course")
+
+
 @pytest.mark.notebook
-@pytest.mark.parametrize("path", LECTURES, ids=notebook_id)
-def test_notebook_runs_in_quick_mode(path, tmp_path, quick_env):
-    nb = execute_notebook(path, tmp_path)  # a cell that raises fails the test with its traceback (CellExecutionError)
+@pytest.mark.parametrize("path", [pytest.param(p, marks=pytest.mark.xdist_group(f"notebooks-{p.parent.name}"))
+                                  for p in LECTURES], ids=notebook_id)
+def test_notebook_runs_in_quick_mode(path, student_copy, quick_env):
+    nb = execute_notebook(path, student_copy)  # a cell that raises fails the test with its traceback
     first = _code_cells(nb)[0]
     if colab.is_setup_cell(first):
         assert _text_output(first).startswith("Quick mode (COURSE_QUICK=1 is set)"), (

@@ -1,4 +1,9 @@
-"""The final project's command line and run directory: generate, evaluate, resume, bad inputs."""
+"""The final project's command line and run directory: generate, evaluate, resume, bad inputs.
+
+`course generate` and `course evaluate` run as the console script, in a process of their own. The bad inputs and
+the other checks of what `course` prints call the same function in this process (`cli.main`, which the console
+script calls), which spares each of them a process that imports TensorFlow.
+"""
 import json
 import os
 import signal
@@ -72,15 +77,15 @@ def test_generate_writes_grid_and_npz_and_is_repeatable(env, trained_run, tmp_pa
     assert np.median(a["images"]) < 128
 
 
-def test_unknown_words_are_named_in_a_warning(env, trained_run, tmp_path):
-    proc = course(env, "generate", "a thick seven blorptastic", "--run-dir", str(trained_run), "-n", "1",
+def test_unknown_words_are_named_in_a_warning(env, course_here, trained_run, tmp_path):
+    proc = course_here(env[1], "generate", "a thick seven blorptastic", "--run-dir", str(trained_run), "-n", "1",
                   "--out", str(tmp_path / "w"))
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "blorptastic" in proc.stderr
 
 
-def test_a_prompt_without_a_digit_draws_every_digit_without_a_warning(env, trained_run, tmp_path):
-    proc = course(env, "generate", "a thick digit", "a Seven", "--run-dir", str(trained_run), "-n", "10",
+def test_a_prompt_without_a_digit_draws_every_digit_without_a_warning(env, course_here, trained_run, tmp_path):
+    proc = course_here(env[1], "generate", "a thick digit", "a Seven", "--run-dir", str(trained_run), "-n", "10",
                   "--out", str(tmp_path / "d"))
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "Warning" not in proc.stderr, proc.stderr[-2000:]
@@ -90,8 +95,8 @@ def test_a_prompt_without_a_digit_draws_every_digit_without_a_warning(env, train
         assert set(f["digits"][1, :, 0].tolist()) == {7}
 
 
-def test_numbers_are_drawn_left_to_right_in_28px_slots(env, trained_run, tmp_path):
-    proc = course(env, "generate", "the number 42", "2026", "a thick 7 next to a thin 1", "forty-two",
+def test_numbers_are_drawn_left_to_right_in_28px_slots(env, course_here, trained_run, tmp_path):
+    proc = course_here(env[1], "generate", "the number 42", "2026", "a thick 7 next to a thin 1", "forty-two",
                   "--run-dir", str(trained_run), "-n", "3", "--out", str(tmp_path / "numbers"))
     assert proc.returncode == 0, proc.stderr[-2000:]
     with np.load(tmp_path / "numbers.npz") as f:
@@ -105,15 +110,15 @@ def test_numbers_are_drawn_left_to_right_in_28px_slots(env, trained_run, tmp_pat
 
 @pytest.mark.parametrize("prompt, message", [("123456789012", "12 digits; at most 8"),
                                              ("hundred", "cannot read 'hundred' as a number")])
-def test_bad_numbers_fail_clearly(env, trained_run, tmp_path, prompt, message):
-    proc = course(env, "generate", "a 7", prompt, "--run-dir", str(trained_run), "--out", str(tmp_path / "x"))
+def test_bad_numbers_fail_clearly(env, course_here, trained_run, tmp_path, prompt, message):
+    proc = course_here(env[1], "generate", "a 7", prompt, "--run-dir", str(trained_run), "--out", str(tmp_path / "x"))
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert message in proc.stderr and "Traceback" not in proc.stderr
     assert not (tmp_path / "x.npz").exists()
 
 
-def test_a_number_with_an_unknown_word_draws_and_names_the_word(env, trained_run, tmp_path):
-    proc = course(env, "generate", "the number 42 in crayon", "the number", "--run-dir", str(trained_run),
+def test_a_number_with_an_unknown_word_draws_and_names_the_word(env, course_here, trained_run, tmp_path):
+    proc = course_here(env[1], "generate", "the number 42 in crayon", "the number", "--run-dir", str(trained_run),
                   "-n", "2", "--out", str(tmp_path / "u"))
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "crayon" in proc.stderr
@@ -122,20 +127,20 @@ def test_a_number_with_an_unknown_word_draws_and_names_the_word(env, trained_run
 
 
 @pytest.mark.parametrize("prompt, message", [("", "empty"), ("   ", "empty"), ("qwxz blorptastic", "no word the encoder knows")])
-def test_bad_prompts_fail_clearly(env, trained_run, tmp_path, prompt, message):
-    proc = course(env, "generate", prompt, "--run-dir", str(trained_run), "--out", str(tmp_path / "x"))
+def test_bad_prompts_fail_clearly(env, course_here, trained_run, tmp_path, prompt, message):
+    proc = course_here(env[1], "generate", prompt, "--run-dir", str(trained_run), "--out", str(tmp_path / "x"))
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert message in proc.stderr and "Traceback" not in proc.stderr
     assert not (tmp_path / "x.npz").exists()
 
 
-def test_generate_without_a_run_says_to_train(env, tmp_path):
-    proc = course(env, "generate", "a seven", "--run-dir", str(tmp_path / "none"), "--out", str(tmp_path / "x"))
+def test_generate_without_a_run_says_to_train(env, course_here, tmp_path):
+    proc = course_here(env[1], "generate", "a seven", "--run-dir", str(tmp_path / "none"), "--out", str(tmp_path / "x"))
     assert proc.returncode == 2 and "course train" in proc.stderr
 
 
-def test_generate_rejects_zero_images(env, trained_run, tmp_path):
-    proc = course(env, "generate", "a seven", "--run-dir", str(trained_run), "-n", "0", "--out", str(tmp_path / "x"))
+def test_generate_rejects_zero_images(env, course_here, trained_run, tmp_path):
+    proc = course_here(env[1], "generate", "a seven", "--run-dir", str(trained_run), "-n", "0", "--out", str(tmp_path / "x"))
     assert proc.returncode == 2 and "-n" in proc.stderr
 
 
@@ -161,13 +166,13 @@ def test_evaluate_prints_a_table_and_writes_json(env, trained_run, tmp_path):
     assert result["diversity"]["real_spread_all_digits"] > result["diversity"]["real_within_class_spread"] > 0
 
 
-def test_corrupt_checkpoint_stops_training_without_losing_the_run(env, trained_run, tmp_path):
+def test_corrupt_checkpoint_stops_training_without_losing_the_run(env, course_here, trained_run, tmp_path):
     import shutil
 
     copy = tmp_path / "run"
     shutil.copytree(trained_run, copy)
     (copy / "checkpoints" / "latest.json").write_text("{broken")
-    proc = course(env, "train", "--run-dir", str(copy), "--data", "digits8x8", "--epochs", "2")
+    proc = course_here(env[1], "train", "--run-dir", str(copy), "--data", "digits8x8", "--epochs", "2")
     assert proc.returncode == 2, proc.stdout + proc.stderr[-2000:]
     assert "latest.json" in proc.stderr and "--fresh" in proc.stderr
     assert (copy / "encoder.npz").exists() and list((copy / "checkpoints").glob("epoch-*"))

@@ -11,7 +11,10 @@ running out of memory): every exercise scores zero. :class:`ResilientExecute` (c
   grading machine, and every other student graded on it, down with it), and one that does not come back
   after a timed-out cell was interrupted (an infinite loop that swallows ``KeyboardInterrupt``);
 * starts kernels that ignore files beside the notebook on ``sys.path``, so a submitted ``numpy.py`` cannot
-  stand in for NumPy.
+  stand in for NumPy;
+* tries again when a kernel dies before it answers its first request. No student code has run then: the
+  machine failed (on a busy one, kernels started at the same moment can race for a port), and the student
+  would otherwise score zero for it.
 """
 from __future__ import annotations
 
@@ -85,6 +88,10 @@ class ResilientExecute(Execute):
     stuck_after_s = Integer(
         20, help="After a timed-out cell is interrupted, restart a kernel that stays busy this long."
     ).tag(config=True)
+    start_attempts = Integer(
+        3, help="Start a kernel this many times before giving up when it dies before answering (no student "
+                "code has run then)."
+    ).tag(config=True)
 
     def _memory_limit_bytes(self) -> float:
         if self.memory_limit_gb > 0:
@@ -109,7 +116,8 @@ class ResilientExecute(Execute):
         resume_at, restarts = 0, 0
         while True:
             current = {"index": resume_at}
-            with self.setup_kernel(env=self._kernel_env()):
+            self._start_kernel()
+            with self.setup_kernel():
                 info = self.wait_for_reply(self.kc.kernel_info())
                 self.nb.metadata["language_info"] = info["content"]["language_info"]
                 watchdog = _MemoryWatchdog(getattr(self.km.provisioner, "pid", None), self._memory_limit_bytes())
@@ -143,6 +151,24 @@ class ResilientExecute(Execute):
                 break
         self.set_widgets_metadata()
         return self.nb, self.resources
+
+    def _start_kernel(self) -> None:
+        """Start a kernel and its client, trying again if the kernel dies before it answers."""
+        for attempt in range(1, self.start_attempts + 1):
+            self.km = self.create_kernel_manager()
+            try:
+                self.start_new_kernel(env=self._kernel_env())
+                self.start_new_kernel_client()  # waits for the kernel's first answer; cleans up if it fails
+                return
+            except (RuntimeError, TimeoutError) as failure:
+                if self.km is not None and self.km.has_kernel:
+                    self._cleanup_kernel()
+                self.km, self.kc = None, None
+                if attempt == self.start_attempts:
+                    raise
+                self.log.warning("The kernel failed to start (%s); starting it again (attempt %d of %d)",
+                                 failure, attempt + 1, self.start_attempts)
+                time.sleep(attempt)
 
     def _replay(self, upto: int, failed: dict, current: dict) -> None:
         """Re-run cells before ``upto`` in the fresh kernel, keeping their recorded outputs."""
