@@ -182,6 +182,22 @@ def quiet_tensorflow() -> None:
         sys.modules["tensorflow"].get_logger().setLevel(logging.ERROR)
 
 
+THREAD_ENV = ("OMP_NUM_THREADS", "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "OPENBLAS_NUM_THREADS",
+              "MKL_NUM_THREADS")
+
+
+def share_cores(processes: int, *, overwrite: bool = True) -> int:
+    """Give this process, and every process it starts, its share of the cores when ``processes`` processes
+    compute side by side: several TensorFlows that each keep one thread per core busy only thrash. Takes effect
+    in libraries imported afterwards. Returns the threads per process. ``overwrite=False`` keeps what the
+    environment already says."""
+    threads = max(1, (os.cpu_count() or 1) // max(1, processes))
+    for name in THREAD_ENV:
+        if overwrite or name not in os.environ:
+            os.environ[name] = str(threads)
+    return threads
+
+
 def _import_tensorflow():
     """Import TensorFlow quietly, or return None when it is not installed."""
     quiet_tensorflow()

@@ -202,3 +202,18 @@ def test_device_report_tells_the_truth(capsys):
     assert report["gpus"] == [d.name for d in tf.config.list_physical_devices("GPU")]
     out = capsys.readouterr().out
     assert tf.__version__ in out and "GPU" in out
+
+
+def test_share_cores_gives_each_process_its_share(monkeypatch):
+    from course_lib import runtime
+
+    monkeypatch.setattr(runtime.os, "cpu_count", lambda: 4)
+    for name in runtime.THREAD_ENV:
+        monkeypatch.delenv(name, raising=False)
+    assert runtime.share_cores(2) == 2
+    assert {os.environ[name] for name in runtime.THREAD_ENV} == {"2"}
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")
+    assert runtime.share_cores(8, overwrite=False) == 1  # never less than one thread
+    assert os.environ["OMP_NUM_THREADS"] == "3" and os.environ["TF_NUM_INTRAOP_THREADS"] == "2"
+    runtime.share_cores(8)
+    assert {os.environ[name] for name in runtime.THREAD_ENV} == {"1"}

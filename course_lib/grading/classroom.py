@@ -28,6 +28,8 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from multiprocessing import get_context
 from pathlib import Path
 
+from course_lib.runtime import share_cores
+
 # The errors that say why a test cell scored zero, in the words students and instructors read.
 _EXPLAINED = {"KernelDied", "KernelStuck", "NotRun", "TamperingError", "DelegationError", "CellTimeoutError", "NotImplementedError"}
 
@@ -112,14 +114,11 @@ def _prepare_folder(folder: Path, expected: list[str]) -> tuple[list[str], list[
 
 
 # -- the worker ----------------------------------------------------------------------------------------
-def _worker_init(threads: int, log_dir: str) -> None:
+def _worker_init(jobs: int, log_dir: str) -> None:
     # Kernels and nbgrader write warnings to stderr; keep them in a log, not on the instructor's screen.
     log = open(Path(log_dir) / f"worker-{os.getpid()}.log", "ab", buffering=0)
     os.dup2(log.fileno(), 2)
-    # Each kernel gets its share of the cores; n kernels each using every core would only thrash.
-    for var in ("OMP_NUM_THREADS", "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "OPENBLAS_NUM_THREADS",
-                "MKL_NUM_THREADS"):
-        os.environ[var] = str(threads)
+    share_cores(jobs)  # each kernel gets its share of the cores
     os.environ["MPLBACKEND"] = "Agg"
 
 
@@ -289,7 +288,6 @@ def grade_class(assignment: str, *, course_dir: str | Path = ".", jobs: int | No
         for name in pending:  # copied before any worker starts and before the parent writes
             copies[name] = str(Path(scratch) / f"{name}.db")
             shutil.copy(db_file, copies[name])
-        threads = max(1, (os.cpu_count() or 1) // jobs)
         bar = tqdm(total=len(names), desc=f"grading {assignment}", unit="submission", disable=not progress)
         for name in names:
             if results[name].status == "unreadable":
@@ -298,7 +296,7 @@ def grade_class(assignment: str, *, course_dir: str | Path = ".", jobs: int | No
         log_dir = course_dir / "grades" / "logs" / assignment
         log_dir.mkdir(parents=True, exist_ok=True)
         with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn"), initializer=_worker_init,
-                                 initargs=(threads, str(log_dir))) as pool:
+                                 initargs=(jobs, str(log_dir))) as pool:
             futures = [pool.submit(_grade_one, str(course_dir), assignment, name, copies[name], overrides,
                                    str(log_dir)) for name in pending]
             for future in as_completed(futures):
