@@ -1,4 +1,5 @@
-"""The `course` command: doctor and data show, run as a real console script."""
+"""The `course` command: doctor and data show, run as a real console script; the bad inputs call the function
+the console script calls (`cli.main`, through the `course_here` fixture) in this process."""
 import os
 import subprocess
 import sys
@@ -9,12 +10,17 @@ import pytest
 COURSE = Path(sys.executable).parent / "course"
 
 
-def run_course(*args, env_extra=None, tmp_path=None):
+def course_env(tmp_path, env_extra=None) -> dict:
     env = dict(os.environ, COURSE_DATA_DIR=str(tmp_path / "data"), KERAS_HOME=str(tmp_path / "keras"),
                MPLBACKEND="Agg")
     env.pop("COURSE_ALLOW_DOWNLOAD", None)
     env.update(env_extra or {})
-    return subprocess.run([str(COURSE), *args], capture_output=True, text=True, env=env, timeout=300)
+    return env
+
+
+def run_course(*args, env_extra=None, tmp_path=None):
+    return subprocess.run([str(COURSE), *args], capture_output=True, text=True, env=course_env(tmp_path, env_extra),
+                          timeout=300)
 
 
 def test_console_script_is_installed():
@@ -48,11 +54,11 @@ def test_doctor_fails_and_says_how_to_fix_a_missing_package(tmp_path):
 
 
 @pytest.mark.slow
-def test_doctor_reports_a_corrupt_mnist_file(tmp_path):
+def test_doctor_reports_a_corrupt_mnist_file(tmp_path, course_here):
     data_dir = tmp_path / "data"
     data_dir.mkdir()
     (data_dir / "mnist.npz").write_bytes(b"PK\x03\x04 truncated")
-    proc = run_course("doctor", tmp_path=tmp_path)
+    proc = course_here(course_env(tmp_path), "doctor")
     assert proc.returncode == 1
     assert "[FAIL] full MNIST" in proc.stdout and str(data_dir / "mnist.npz") in proc.stdout
 
@@ -65,11 +71,11 @@ def test_data_show_writes_a_png_and_prints_its_path(tmp_path):
     assert out.read_bytes()[:4] == b"\x89PNG"
 
 
-def test_data_show_with_a_corrupt_file_fails_cleanly(tmp_path):
+def test_data_show_with_a_corrupt_file_fails_cleanly(tmp_path, course_here):
     data_dir = tmp_path / "data"
     data_dir.mkdir()
     (data_dir / "mnist.npz").write_bytes(b"garbage")
-    proc = run_course("data", "show", "--out", str(tmp_path / "g.png"), tmp_path=tmp_path)
+    proc = course_here(course_env(tmp_path), "data", "show", "--out", str(tmp_path / "g.png"))
     assert proc.returncode == 2
     assert "course: error:" in proc.stderr and "mnist.npz" in proc.stderr
     assert "Traceback" not in proc.stderr
@@ -87,7 +93,7 @@ def test_data_build_writes_a_numpy_loadable_file(tmp_path):
         assert f["captions"].shape == (1797, 2)
 
 
-def test_data_build_rejects_zero_captions(tmp_path):
-    proc = run_course("data", "build", "--source", "digits8x8", "--out", str(tmp_path / "c.npz"),
-                      "--captions-per-image", "0", tmp_path=tmp_path)
+def test_data_build_rejects_zero_captions(tmp_path, course_here):
+    proc = course_here(course_env(tmp_path), "data", "build", "--source", "digits8x8", "--out", str(tmp_path / "c.npz"),
+                       "--captions-per-image", "0")
     assert proc.returncode == 2 and "at least 1" in proc.stderr
