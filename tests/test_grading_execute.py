@@ -1,8 +1,8 @@
 """The grader's executor (course_lib.grading.execute) when the machine, not the student, fails.
 
-A kernel that dies before it answers its first request has run none of the student's code: on a busy machine
-two kernels started at the same moment can race for a port. The executor starts it again instead of scoring
-the whole notebook zero. These tests use kernels that die at start-up on purpose: once, and every time.
+A kernel that dies before it answers its first request has run none of the student's code (seen once in the
+class test on a busy machine, with many kernels starting at once). The executor starts it again instead of
+scoring the whole notebook zero. These tests use kernels that die at start-up on purpose: once, and every time.
 """
 import json
 import sys

@@ -13,8 +13,8 @@ running out of memory): every exercise scores zero. :class:`ResilientExecute` (c
 * starts kernels that ignore files beside the notebook on ``sys.path``, so a submitted ``numpy.py`` cannot
   stand in for NumPy;
 * tries again when a kernel dies before it answers its first request. No student code has run then: the
-  machine failed (on a busy one, kernels started at the same moment can race for a port), and the student
-  would otherwise score zero for it.
+  machine failed (seen once on a busy one, with many kernels starting at once), and the student would
+  otherwise score zero for it.
 """
 from __future__ import annotations
 
