@@ -13,13 +13,6 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 from course_files import quick_environment  # noqa: E402
-from course_lib.runtime import share_cores  # noqa: E402
-
-# Under pytest-xdist each worker, and every kernel and process it starts, gets its share of the cores (set before
-# any test imports TensorFlow). Two notebooks run side by side on 2 cores took 13% less CPU time with one thread
-# each than with TensorFlow's default of one per core.
-if int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")) > 1:
-    share_cores(int(os.environ["PYTEST_XDIST_WORKER_COUNT"]), overwrite=False)
 
 
 @pytest.fixture

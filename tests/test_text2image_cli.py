@@ -227,8 +227,11 @@ def test_a_killed_run_resumes_from_its_last_checkpoint(env, tmp_path, monkeypatc
 def test_course_train_goes_down_one_path_to_gan_train_step(tmp_path, monkeypatch, quick_env):
     """`course train` -> text2image.train -> gan.fit_resumable -> GAN.fit -> GAN.train_step, resolving
     the data source once (with downloads allowed, "auto" asks the network once, not at every step)."""
+    from dataclasses import replace
+
     from course_lib import cli, data
     from course_lib import gan as G
+    from course_lib import text2image as t2i
     from course_lib.text2image import run
 
     calls = {"online": 0, "fit_resumable": [], "train_step": 0}
@@ -251,6 +254,8 @@ def test_course_train_goes_down_one_path_to_gan_train_step(tmp_path, monkeypatch
     monkeypatch.setattr(data, "is_online", offline)
     monkeypatch.setattr(run, "fit_resumable", spy_fit)
     monkeypatch.setattr(G.GAN, "train_step", spy_step)
+    # the path is the subject here, not the preset's size: small networks on 256 images
+    monkeypatch.setitem(t2i.Text2ImageConfig.presets, "quick", replace(t2i.Text2ImageConfig.presets["quick"], **TINY))
     run_dir = tmp_path / "run"
     assert cli.main(["train", "--data", "auto", "--epochs", "1", "--run-dir", str(run_dir)]) == 0
     assert calls["online"] == 1, "the data source should be resolved once"
