@@ -186,15 +186,13 @@ THREAD_ENV = ("OMP_NUM_THREADS", "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREA
               "MKL_NUM_THREADS")
 
 
-def share_cores(processes: int, *, overwrite: bool = True) -> int:
+def share_cores(processes: int) -> int:
     """Give this process, and every process it starts, its share of the cores when ``processes`` processes
     compute side by side: several TensorFlows that each keep one thread per core busy only thrash. Takes effect
-    in libraries imported afterwards. Returns the threads per process. ``overwrite=False`` keeps what the
-    environment already says."""
+    in libraries imported afterwards. Returns the threads per process."""
     threads = max(1, (os.cpu_count() or 1) // max(1, processes))
     for name in THREAD_ENV:
-        if overwrite or name not in os.environ:
-            os.environ[name] = str(threads)
+        os.environ[name] = str(threads)
     return threads
 
 

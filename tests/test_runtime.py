@@ -213,7 +213,7 @@ def test_share_cores_gives_each_process_its_share(monkeypatch):
     assert runtime.share_cores(2) == 2
     assert {os.environ[name] for name in runtime.THREAD_ENV} == {"2"}
     monkeypatch.setenv("OMP_NUM_THREADS", "3")
-    assert runtime.share_cores(8, overwrite=False) == 1  # never less than one thread
-    assert os.environ["OMP_NUM_THREADS"] == "3" and os.environ["TF_NUM_INTRAOP_THREADS"] == "2"
-    runtime.share_cores(8)
-    assert {os.environ[name] for name in runtime.THREAD_ENV} == {"1"}
+    assert runtime.share_cores(8) == 1  # never less than one thread
+    assert os.environ["OMP_NUM_THREADS"] == "1" and os.environ["TF_NUM_INTRAOP_THREADS"] == "1"
+    assert runtime.share_cores(0) == 4  # a nonsensical count of processes gets the whole machine
+    assert {os.environ[name] for name in runtime.THREAD_ENV} == {"4"}

@@ -79,14 +79,14 @@ def test_generate_writes_grid_and_npz_and_is_repeatable(env, trained_run, tmp_pa
 
 def test_unknown_words_are_named_in_a_warning(env, course_here, trained_run, tmp_path):
     proc = course_here(env[1], "generate", "a thick seven blorptastic", "--run-dir", str(trained_run), "-n", "1",
-                  "--out", str(tmp_path / "w"))
+                       "--out", str(tmp_path / "w"))
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "blorptastic" in proc.stderr
 
 
 def test_a_prompt_without_a_digit_draws_every_digit_without_a_warning(env, course_here, trained_run, tmp_path):
     proc = course_here(env[1], "generate", "a thick digit", "a Seven", "--run-dir", str(trained_run), "-n", "10",
-                  "--out", str(tmp_path / "d"))
+                       "--out", str(tmp_path / "d"))
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "Warning" not in proc.stderr, proc.stderr[-2000:]
     assert "'a thick digit' names no digit: every digit is drawn" in proc.stdout
@@ -97,7 +97,7 @@ def test_a_prompt_without_a_digit_draws_every_digit_without_a_warning(env, cours
 
 def test_numbers_are_drawn_left_to_right_in_28px_slots(env, course_here, trained_run, tmp_path):
     proc = course_here(env[1], "generate", "the number 42", "2026", "a thick 7 next to a thin 1", "forty-two",
-                  "--run-dir", str(trained_run), "-n", "3", "--out", str(tmp_path / "numbers"))
+                       "--run-dir", str(trained_run), "-n", "3", "--out", str(tmp_path / "numbers"))
     assert proc.returncode == 0, proc.stderr[-2000:]
     with np.load(tmp_path / "numbers.npz") as f:
         assert f["images"].shape == (4, 3, 28, 4 * 28)
@@ -119,7 +119,7 @@ def test_bad_numbers_fail_clearly(env, course_here, trained_run, tmp_path, promp
 
 def test_a_number_with_an_unknown_word_draws_and_names_the_word(env, course_here, trained_run, tmp_path):
     proc = course_here(env[1], "generate", "the number 42 in crayon", "the number", "--run-dir", str(trained_run),
-                  "-n", "2", "--out", str(tmp_path / "u"))
+                       "-n", "2", "--out", str(tmp_path / "u"))
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "crayon" in proc.stderr
     with np.load(tmp_path / "u.npz") as f:
@@ -140,7 +140,8 @@ def test_generate_without_a_run_says_to_train(env, course_here, tmp_path):
 
 
 def test_generate_rejects_zero_images(env, course_here, trained_run, tmp_path):
-    proc = course_here(env[1], "generate", "a seven", "--run-dir", str(trained_run), "-n", "0", "--out", str(tmp_path / "x"))
+    proc = course_here(env[1], "generate", "a seven", "--run-dir", str(trained_run), "-n", "0",
+                       "--out", str(tmp_path / "x"))
     assert proc.returncode == 2 and "-n" in proc.stderr
 
 
