@@ -141,9 +141,10 @@ class DigitJudgement:
         return float(self.class_shares.max())
 
     def summary(self) -> str:
-        return (f"{self.confident_share:.1%} of {self.n} digits classified with confidence > {self.threshold:g}; "
-                f"mean confidence {self.mean_confidence:.2f}; {self.classes_present} of {len(self.counts)} "
-                f"classes present; the most common class is {self.largest_class_share:.0%} of the digits")
+        # classes_present counts confident digits only; the most common class counts every digit
+        return (f"{self.confident_share:.1%} of {self.n} digits classified with confidence > {self.threshold:g} "
+                f"({self.classes_present} of {len(self.counts)} classes among them); mean confidence "
+                f"{self.mean_confidence:.2f}; the most common class is {self.largest_class_share:.0%} of all the digits")
 
 
 def judge_probs(probs, *, threshold: float = CONFIDENT) -> DigitJudgement:
