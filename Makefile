@@ -49,11 +49,12 @@ demo: venv
 
 # One pytest-xdist worker per CPU core: one after another, the tests keep about one core busy (kernels, graders
 # and a browser mostly wait on each other).
-# --dist loadgroup keeps the tests that share a module fixture in one worker (tests/conftest.py says how).
+# --dist loadgroup keeps the tests that share a module fixture in one worker (tests/conftest.py says how);
+# --no-loadscope-reorder hands out the work in the conftest's order, heaviest first, not by number of tests.
 # TEST_JOBS=1 runs everything in this one process.
 TEST_JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 test: venv
-	$(BIN)/python -m pytest $(if $(filter-out 1,$(TEST_JOBS)),-n $(TEST_JOBS) --dist loadgroup)
+	$(BIN)/python -m pytest $(if $(filter-out 1,$(TEST_JOBS)),-n $(TEST_JOBS) --dist loadgroup --no-loadscope-reorder)
 
 # Everything except the notebook runs and the nbgrader pipeline.
 test-fast: venv

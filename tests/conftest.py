@@ -15,6 +15,23 @@ sys.path.insert(0, str(Path(__file__).parent))
 from course_files import quick_environment  # noqa: E402
 
 
+def _weight(item) -> int:
+    """0: runs notebooks or graders in kernels (minutes), 1: other slow tests, 2: the rest (seconds)."""
+    if item.get_closest_marker("notebook") or item.get_closest_marker("nbgrader"):
+        return 0
+    return 1 if item.get_closest_marker("slow") else 2
+
+
+def pytest_collection_modifyitems(items):
+    """Heaviest modules first, so that a parallel run ends with both workers sharing small tests rather than one
+    waiting for the other's notebooks (`make test` passes --no-loadscope-reorder so that pytest-xdist keeps this
+    order). A module stays in one piece: its module-scoped fixtures are built once."""
+    weight = {}
+    for item in items:
+        weight[item.module] = min(weight.get(item.module, 2), _weight(item))
+    items.sort(key=lambda item: weight[item.module])  # stable: collection order within a weight
+
+
 @pytest.fixture
 def quick_env(monkeypatch, tmp_path):
     """Quick mode, a headless plot backend and an empty data dir, so no run touches the network

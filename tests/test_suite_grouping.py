@@ -74,3 +74,16 @@ def test_xdist_keeps_each_group_in_one_worker(tmp_path):
     assert set(workers) == {"shared", "a", "b"}, f"groups seen: {sorted(workers)}\n{run.stdout[-3000:]}"
     split = {g: w for g, w in workers.items() if len(w) > 1}
     assert not split, f"groups split over workers: {split}\n{run.stdout[-3000:]}"
+
+
+def test_the_heaviest_modules_are_handed_out_first():
+    """Notebook and grader modules, then the other slow ones, then the rest; a module stays in one piece."""
+    files = ["test_grading_checks.py", "test_text2image_cli.py", "test_grading_class.py", "test_runtime.py"]
+    run = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider",
+                          *(str(TESTS / f) for f in files)], cwd=TESTS.parent, capture_output=True, text=True,
+                         timeout=300)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    modules = [line.split("::")[0].split("/")[-1] for line in run.stdout.splitlines() if "::" in line]
+    in_order = [m for i, m in enumerate(modules) if i == 0 or m != modules[i - 1]]
+    assert in_order == ["test_grading_class.py", "test_text2image_cli.py", "test_grading_checks.py",
+                        "test_runtime.py"], in_order
