@@ -6,6 +6,8 @@ one 60,000-image epoch). Machines here differ several-fold in speed from day to 
 do not.
 
     python bench/reference_epoch.py          # prints the reference epoch of this machine
+    python bench/reference_epoch.py --seconds                  # the same, and the seconds alone on stdout
+    python bench/reference_epoch.py --took 832 --before 154    # measures again: 832 s over the run's two speeds
 
 From a benchmark::
 
@@ -15,6 +17,7 @@ From a benchmark::
 """
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import subprocess
@@ -54,5 +57,31 @@ def describe(reference: dict) -> str:
             f"TensorFlow {reference.get('tensorflow')})")
 
 
+def over_a_run(seconds: float, before: float, after: float) -> str:
+    """A long run's time against the reference epochs measured before and after it: their mean, and each alone
+    (a shared machine's speed can drift by a third while a run lasts)."""
+    mean = (before + after) / 2
+    return (f"{seconds:.1f} s = {seconds / mean:.2f} reference epochs at the mean of {before:.0f} s before and "
+            f"{after:.0f} s after ({seconds / before:.2f} by the first alone, {seconds / after:.2f} by the second)")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description="Measure and print this machine's reference epoch.")
+    parser.add_argument("--seconds", action="store_true",
+                        help="print the description on stderr and the reference epoch's seconds alone on stdout")
+    parser.add_argument("--took", type=float, help="seconds that a run took, printed against --before and now")
+    parser.add_argument("--before", type=float, help="the reference epoch (s) measured just before that run")
+    args = parser.parse_args(argv)
+    if (args.took is None) != (args.before is None):
+        parser.error("--took and --before go together")
+    reference = measure_reference_epoch()
+    print(describe(reference), file=sys.stderr if args.seconds else sys.stdout)
+    if args.seconds:
+        print(f"{reference['reference_epoch_s']:.1f}")
+    if args.took is not None:
+        print(over_a_run(args.took, args.before, reference["reference_epoch_s"]))
+    return 0
+
+
 if __name__ == "__main__":
-    print(describe(measure_reference_epoch()))
+    raise SystemExit(main())
