@@ -26,10 +26,10 @@ def pytest_collection_modifyitems(items):
     """Heaviest modules first, so that a parallel run ends with both workers sharing small tests rather than one
     waiting for the other's notebooks (`make test` passes --no-loadscope-reorder so that pytest-xdist keeps this
     order). A module stays in one piece: its module-scoped fixtures are built once."""
-    weight = {}
+    weight = {}  # by file: every collected item has a path, not every kind of item has a Python module
     for item in items:
-        weight[item.module] = min(weight.get(item.module, 2), _weight(item))
-    items.sort(key=lambda item: weight[item.module])  # stable: collection order within a weight
+        weight[item.path] = min(weight.get(item.path, 2), _weight(item))
+    items.sort(key=lambda item: weight[item.path])  # stable: collection order within a weight
 
 
 @pytest.fixture
