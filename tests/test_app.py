@@ -2,8 +2,7 @@
 the Digit and Sentence APIs, bad input, a fresh clone without a model, 20 concurrent requests,
 `course app`'s arguments, the notebook launch, and `course evaluate` with human ratings.
 
-A tiny run is trained once per test session (``trained_tiny_run``), so nothing depends on a
-shipped model; tests/test_app_browser.py uses it too.
+The tiny run of tests/tiny_run.py is what the app serves, so nothing depends on a shipped model.
 """
 import json
 import os
@@ -11,7 +10,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import textwrap
 import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -20,44 +18,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from course_files import REPO, quick_environment
+from course_files import REPO
+from tiny_run import GROUP, app_environment, trained_tiny_run
 
 pytest.importorskip("gradio", reason="the app needs the [app] extra: pip install -e '.[app]'")
 from gradio_client import Client  # noqa: E402
 from gradio_client.exceptions import AppError  # noqa: E402
 from PIL import Image  # noqa: E402
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("test_app")]
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group(GROUP)]
 COURSE = Path(sys.executable).parent / "course"
-TINY = dict(g_filters=16, d_filters=8, d_features=16, batch_size=32, latent_dim=8, text_proj_dim=8, max_images=256)
 START_GUARD_S = 600  # only a hang guard: a loaded 2-core machine imports TensorFlow and Gradio slowly
-
-
-# ------------------------------------------------------------------ shared with test_app_browser.py
-def app_environment(root: Path) -> dict:
-    """Quick mode, an empty course data dir, no download, and Gradio's own settings as a user has them."""
-    env = dict(os.environ, **quick_environment(root))
-    for name in ("COURSE_ALLOW_DOWNLOAD", "GRADIO_ANALYTICS_ENABLED", "GRADIO_SERVER_PORT", "GRADIO_SHARE"):
-        env.pop(name, None)
-    return env
-
-
-def trained_tiny_run(tmp_path_factory) -> tuple[Path, dict]:
-    """A one-epoch run on a subset of the 8x8 digits, trained once per session (the first caller trains)."""
-    root = tmp_path_factory.getbasetemp() / "app_tiny_run"
-    env = app_environment(root)
-    run_dir = root / "run"
-    if not (root / "trained").exists():
-        script = f"""
-            from course_lib import text2image as t2i
-            t2i.train({str(run_dir)!r}, t2i.Text2ImageConfig.preset("quick", num_epochs=1, **{TINY!r}),
-                      source="digits8x8", verbose=0)
-        """
-        proc = subprocess.run([sys.executable, "-c", textwrap.dedent(script)], env=env, capture_output=True,
-                              text=True, timeout=1200)
-        assert proc.returncode == 0, proc.stderr[-3000:]
-        (root / "trained").touch()
-    return run_dir, env
 
 
 def free_port() -> int:

@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 
 pytest.importorskip("gradio", reason="the app needs the [app] extra: pip install -e '.[app]'")
-from test_app import AppProcess, trained_tiny_run  # noqa: E402
+from test_app import AppProcess  # noqa: E402
+from tiny_run import GROUP, trained_tiny_run  # noqa: E402
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("test_app_browser")]
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group(GROUP)]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
          "--disable-component-update", "--disable-sync"]

@@ -16,9 +16,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("test_text2image_cli")]
+from tiny_run import GROUP, TINY, trained_tiny_run
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group(GROUP)]
 COURSE = Path(sys.executable).parent / "course"
-TINY = dict(g_filters=16, d_filters=8, d_features=16, batch_size=32, latent_dim=8, text_proj_dim=8, max_images=256)
 
 
 @pytest.fixture(scope="module")
@@ -31,19 +32,10 @@ def env(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def trained_run(env):
-    """A one-epoch run on a small subset, trained in a subprocess like `course train` would."""
-    root, values = env
-    run_dir = root / "run"
-    script = f"""
-        from course_lib import text2image as t2i
-        t2i.train({str(run_dir)!r}, t2i.Text2ImageConfig.preset("quick", num_epochs=1, **{TINY!r}), source="digits8x8",
-                  verbose=0)
-    """
-    proc = subprocess.run([sys.executable, "-c", textwrap.dedent(script)], env=values, capture_output=True,
-                          text=True, timeout=600)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return run_dir
+def trained_run(tmp_path_factory):
+    """The tiny one-epoch run the app tests serve too (tests/tiny_run.py), trained in a subprocess like `course
+    train`; the tests here read it and work on copies."""
+    return trained_tiny_run(tmp_path_factory)[0]
 
 
 def course(env, *args, timeout=600):
