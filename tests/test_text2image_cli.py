@@ -172,12 +172,15 @@ def test_corrupt_checkpoint_stops_training_without_losing_the_run(env, course_he
 
 
 @pytest.mark.timeout(1200)  # hang guard only
-def test_a_killed_run_resumes_from_its_last_checkpoint(env, tmp_path, monkeypatch):
+def test_a_killed_run_resumes_from_its_last_checkpoint(env, trained_run, tmp_path, monkeypatch):
     run_dir = tmp_path / "killed"
+    # the tiny run's caption encoder, handed over: this test is about resuming, and fitting one costs more than
+    # the epochs before the kill
     script = f"""
         from course_lib import text2image as t2i
+        from course_lib.text import SentenceEncoder
         t2i.train({str(run_dir)!r}, t2i.Text2ImageConfig.preset("quick", num_epochs=200, **{TINY!r}),
-                  source="digits8x8", verbose=0)
+                  source="digits8x8", verbose=0, encoder=SentenceEncoder.load({str(trained_run / "encoder.npz")!r}))
     """
     proc = subprocess.Popen([sys.executable, "-c", textwrap.dedent(script)], env=env[1],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
