@@ -1,7 +1,7 @@
 """Shared fixtures. Under pytest-xdist (`make test` runs one worker per core with --dist loadgroup), a module
 whose tests share a module-scoped fixture (a graded class, a trained run, a served app) is marked
-``xdist_group(<module>)``, so that one worker builds the fixture once; every other test goes to whichever worker
-is free."""
+``xdist_group(<module>)``, so that one worker builds the fixture once; the modules that share the tiny trained run
+of tests/tiny_run.py are one group for the same reason. Every other test goes to whichever worker is free."""
 import os
 import subprocess
 import sys

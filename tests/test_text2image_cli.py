@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from course_files import quick_environment
 from tiny_run import GROUP, TINY, trained_tiny_run
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group(GROUP)]
@@ -25,8 +26,7 @@ COURSE = Path(sys.executable).parent / "course"
 @pytest.fixture(scope="module")
 def env(tmp_path_factory):
     root = tmp_path_factory.mktemp("t2i")
-    values = dict(os.environ, COURSE_QUICK="1", MPLBACKEND="Agg", COURSE_DATA_DIR=str(root / "data"),
-                  KERAS_HOME=str(root / "keras"))
+    values = dict(os.environ, **quick_environment(root))  # what the notebook tests and the tiny run get
     values.pop("COURSE_ALLOW_DOWNLOAD", None)
     return root, values
 
