@@ -27,12 +27,14 @@ Images passed in are GAN outputs in [-1, 1] unless ``value_range=(0, 1)`` is giv
 from __future__ import annotations
 
 import warnings
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from course_lib._files import replaced_atomically
+from course_lib._inference import run_model
 from course_lib._pretrained import pretrained_path
 from course_lib.data import TANH_RANGE, UNIT_RANGE, convert_range, resolve_source
 
@@ -113,7 +115,7 @@ def _to_unit(images, value_range) -> np.ndarray:
 def predict_probs(classifier, images, *, value_range=TANH_RANGE, batch_size: int = 256) -> np.ndarray:
     """Class probabilities ``(N, classes)`` from ``classifier`` (which takes [0, 1] images)."""
     x = _to_unit(images, value_range)
-    return np.asarray(classifier.predict(x, batch_size=batch_size, verbose=0), dtype=np.float64)
+    return np.asarray(run_model(classifier, x, batch_size=batch_size), dtype=np.float64)
 
 
 @dataclass
@@ -204,16 +206,27 @@ def plot_class_histogram(judgement: DigitJudgement, *, ax=None, title: str | Non
 def classifier_features(classifier, images, *, layer: str = "features", value_range=TANH_RANGE,
                         batch_size: int = 256) -> np.ndarray:
     """Activations of ``classifier``'s layer named ``layer`` (the Week 3 CNN's last hidden layer)."""
+    x = _to_unit(images, value_range)
+    return np.asarray(run_model(_feature_extractor(classifier, layer), x, batch_size=batch_size), dtype=np.float64)
+
+
+_EXTRACTORS = weakref.WeakKeyDictionary()  # classifier -> {layer: model}
+
+
+def _feature_extractor(classifier, layer: str):
+    """The model from ``classifier``'s input to its layer ``layer``, built once per classifier (a new model
+    compiles its graph again, which costs more than running it on a few hundred digits)."""
     import keras
 
-    try:
-        feature_layer = classifier.get_layer(layer)
-    except ValueError as err:
-        names = ", ".join(lyr.name for lyr in classifier.layers)
-        raise ValueError(f"the classifier has no layer named {layer!r} (it has: {names})") from err
-    extractor = keras.Model(classifier.inputs, feature_layer.output)
-    x = _to_unit(images, value_range)
-    return np.asarray(extractor.predict(x, batch_size=batch_size, verbose=0), dtype=np.float64)
+    built = _EXTRACTORS.setdefault(classifier, {})
+    if layer not in built:
+        try:
+            feature_layer = classifier.get_layer(layer)
+        except ValueError as err:
+            names = ", ".join(lyr.name for lyr in classifier.layers)
+            raise ValueError(f"the classifier has no layer named {layer!r} (it has: {names})") from err
+        built[layer] = keras.Model(classifier.inputs, feature_layer.output)
+    return built[layer]
 
 
 def frechet_distance(mu1, sigma1, mu2, sigma2) -> float:

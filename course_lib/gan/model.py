@@ -12,6 +12,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from course_lib._inference import run_model
 from course_lib.gan.losses import FAKE_LABEL, REAL_LABEL, bce_with_logits, generator_loss
 
 
@@ -210,7 +211,7 @@ class GAN(keras.Model):
             inputs = [z, np.asarray(cond, dtype=np.float32)]
         else:
             inputs = z
-        return np.asarray(self.generator.predict(inputs, verbose=0, batch_size=256))
+        return run_model(self.generator, inputs, batch_size=256)
 
 
 def _computes_in_float16(model) -> bool:

@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from course_lib._inference import run_model
 from course_lib._presets import Presets
 from course_lib.data import BYTE_RANGE, IMAGE_SHAPE, TANH_RANGE, convert_range
 from course_lib.gan import GAN, build_conditional_discriminator, build_conditional_generator, sample_noise
@@ -131,5 +132,5 @@ def generate_images(generator, text_vectors, n: int, *, seed: int = 0, latent_di
     if vecs.ndim != 2 or len(vecs) == 0:
         raise ValueError(f"expected caption vectors shaped (prompts, D), got {vecs.shape}")
     z = sample_noise(n, latent_dim or generator.inputs[0].shape[-1], seed)
-    images = generator.predict([np.tile(z, (len(vecs), 1)), np.repeat(vecs, n, axis=0)], verbose=0, batch_size=1024)
+    images = run_model(generator, [np.tile(z, (len(vecs), 1)), np.repeat(vecs, n, axis=0)], batch_size=1024)
     return np.asarray(images, dtype=np.float32)[..., 0].reshape((len(vecs), n) + images.shape[1:3])

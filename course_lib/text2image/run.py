@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from course_lib._files import replaced_atomically
+from course_lib._inference import run_model
 from course_lib._pretrained import pretrained_path
 from course_lib.data import BYTE_RANGE, TANH_RANGE, convert_range, resolve_source
 from course_lib.gan import GAN, SampleGrid, clear_run, fit_resumable, read_history, restore_gan, sample_noise
@@ -256,7 +257,7 @@ class TrainedRun:
         z = sample_noise(n, self.config.latent_dim, seed)
         # one row of noise per drawing, shared by its slots: a number is written in one hand
         noise = np.concatenate([np.repeat(z, plan.length, axis=0) for plan in plans])
-        drawn = np.asarray(self.generator.predict([noise, vectors], verbose=0, batch_size=512), np.float32)[..., 0]
+        drawn = np.asarray(run_model(self.generator, [noise, vectors], batch_size=512), np.float32)[..., 0]
         drawn = convert_range(drawn, TANH_RANGE, BYTE_RANGE)
         images = np.zeros((len(plans), n, 28, 28 * width), np.uint8)
         words, at = [], 0
