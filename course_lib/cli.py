@@ -152,10 +152,28 @@ def _pretrained_check(args) -> int:
 def _app(args) -> int:
     if not 0 < args.port < 65536:
         raise ValueError(f"--port must be from 1 to 65535, not {args.port}")
+    _refuse_a_busy_port(args.host, args.port)
     from course_lib.app import launch
 
     launch(args.run_dir, host=args.host, port=args.port, share=args.share, inline=False, block=True)
     return 0
+
+
+def _refuse_a_busy_port(host: str, port: int) -> None:
+    """Say at once that the port is taken, before TensorFlow, Gradio and the model load (half a minute on a
+    slow machine). launch() still reports a port taken in between."""
+    import errno
+    import socket
+
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError as err:
+            if err.errno == errno.EADDRINUSE:
+                raise OSError(f"cannot serve the app on {host}:{port}: another program is using the port. "
+                              "Choose another with --port.") from None
+            raise OSError(f"cannot serve the app on {host}:{port} ({err.strerror or err}): check --host and "
+                          "--port.") from None
 
 
 def build_parser() -> argparse.ArgumentParser:

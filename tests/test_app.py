@@ -239,6 +239,14 @@ def test_course_app_on_a_busy_port_says_so(tmp_path):
                               env=app_environment(tmp_path), capture_output=True, text=True, timeout=600)
     assert proc.returncode == 2
     assert f"127.0.0.1:{port}" in proc.stderr and "--port" in proc.stderr and "Traceback" not in proc.stderr
+    assert "another program is using the port" in proc.stderr
+
+
+def test_course_app_on_an_address_of_another_machine_says_so(tmp_path):
+    proc = subprocess.run([str(COURSE), "app", "--host", "192.0.2.1", "--port", "7861"],  # TEST-NET-1: nobody's
+                          env=app_environment(tmp_path), capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 2
+    assert "192.0.2.1:7861" in proc.stderr and "--host" in proc.stderr and "Traceback" not in proc.stderr
 
 
 # ------------------------------------------------------------------ in a notebook
