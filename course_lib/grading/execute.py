@@ -88,6 +88,8 @@ class ResilientExecute(Execute):
     stuck_after_s = Integer(
         20, help="After a timed-out cell is interrupted, restart a kernel that stays busy this long."
     ).tag(config=True)
+    _interrupted_at: float | None = None  # when the running cell timed out and was interrupted
+    _configured_iopub_timeout: int | None = None
     start_attempts = Integer(
         3, help="Start a kernel this many times before giving up when it dies before answering (no student "
                 "code has run then)."
@@ -126,6 +128,7 @@ class ResilientExecute(Execute):
                     for index in range(resume_at, len(self.nb.cells)):
                         current["index"] = index
                         cell = self.nb.cells[index]
+                        self._after_interrupt(done=True)
                         self.preprocess_cell(cell, resources, index)
                         if self._timed_out(cell) and not self._responsive():
                             raise _KernelStuck()
@@ -145,6 +148,7 @@ class ResilientExecute(Execute):
                     resume_at, restarts = max(resume_at, index + 1), restarts + 1
                 finally:
                     watchdog.stop()
+                    self._after_interrupt(done=True)
             if restarts > self.max_restarts:
                 for cell in self.nb.cells[resume_at:]:
                     self._mark(cell, "NotRun", "not run: the kernel was restarted too many times in this notebook")
@@ -189,11 +193,31 @@ class ResilientExecute(Execute):
             o.get("output_type") == "error" and o.get("ename") == self.error_on_timeout.get("ename")
             for o in cell.outputs)
 
+    async def _async_handle_timeout(self, timeout: int, cell=None):
+        self._after_interrupt(done=False)
+        return await super()._async_handle_timeout(timeout, cell)
+
+    def _after_interrupt(self, *, done: bool) -> None:
+        """An interrupted cell's last output comes within ``stuck_after_s`` or never (a loop that swallows the
+        interrupt), so until the cell is over, wait no longer for it: the full ``iopub_timeout`` is meant for a
+        finished cell's late output, and :meth:`_responsive` waits after it. ``done``: the cell is over."""
+        if done:
+            if self._configured_iopub_timeout is not None:
+                self.iopub_timeout = self._configured_iopub_timeout
+            self._configured_iopub_timeout = self._interrupted_at = None
+        else:
+            self._interrupted_at = time.monotonic()
+            if self._configured_iopub_timeout is None:
+                self._configured_iopub_timeout = self.iopub_timeout
+            self.iopub_timeout = min(self._configured_iopub_timeout, self.stuck_after_s)
+
     def _responsive(self) -> bool:
-        """After an interrupted timeout: does the kernel run an empty cell within ``stuck_after_s``?
-        (An execute request waits behind a cell still running; a kernel_info request may not.)"""
+        """After an interrupted timeout: does the kernel run an empty cell within ``stuck_after_s`` of the
+        interrupt (and at least a few seconds from now)? (An execute request waits behind a cell still running;
+        a kernel_info request may not.)"""
         msg_id = self.kc.execute("", silent=True, store_history=False)
-        deadline = time.monotonic() + self.stuck_after_s
+        since = self._interrupted_at if self._interrupted_at is not None else time.monotonic()
+        deadline = max(since + self.stuck_after_s, time.monotonic() + 3)
         get_msg = run_sync(self.kc.shell_channel.get_msg)
         while time.monotonic() < deadline:
             try:
