@@ -5,7 +5,7 @@ import pytest
 from course_lib._inference import run_model
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def two_input_model():
     import keras
     from keras import layers
