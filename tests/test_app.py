@@ -173,19 +173,39 @@ def test_the_page_names_the_model_it_serves(app):
 
 
 # ------------------------------------------------------------------ `course app`
-def test_without_a_model_the_page_says_how_to_train_one(tmp_path):
+@pytest.fixture
+def serve_here(tmp_path, monkeypatch):
+    """``serve_here(run_dir)``: the app served on loopback by ``launch()``, what `course app` calls (its arguments
+    are tested above), but in this process, which has loaded TensorFlow and Gradio already: a `course app` process
+    spends most of its start on them. The working folder is an empty ``tmp_path``, as in a fresh clone. Returns
+    the app's URL; the app is closed after the test."""
+    from course_lib.app import launch
+
     env = app_environment(tmp_path)
-    served = AppProcess(tmp_path / "no_run_here", env, tmp_path / "app.log").wait_ready()
-    try:
-        with urllib.request.urlopen(served.url + "config", timeout=30) as response:
-            assert "course train --config quick" in response.read().decode()
-        with pytest.raises(AppError, match="course train --config quick"):
-            Client(served.url, verbose=False).predict("7", api_name="/digit")
-    finally:
-        served.stop()
+    for name in set(os.environ) - set(env):
+        monkeypatch.delenv(name)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.chdir(tmp_path)
+    apps = []
+
+    def serve(run_dir) -> str:
+        apps.append(launch(run_dir, port=free_port(), inline=False, block=False, quiet=True))
+        return apps[-1].local_url
+    yield serve
+    for app in apps:
+        app.close()
 
 
-def test_without_run_dir_it_serves_the_default_run_or_the_shipped_model(tmp_path):
+def test_without_a_model_the_page_says_how_to_train_one(serve_here, tmp_path):
+    url = serve_here(tmp_path / "no_run_here")
+    with urllib.request.urlopen(url + "config", timeout=30) as response:
+        assert "course train --config quick" in response.read().decode()
+    with pytest.raises(AppError, match="course train --config quick"):
+        Client(url, verbose=False).predict("7", api_name="/digit")
+
+
+def test_without_run_dir_it_serves_the_default_run_or_the_shipped_model(serve_here):
     """A fresh clone: no runs/text2image (the app runs in an empty folder). With the pretrained model that ships
     with the course it draws; without one, the page says how to train."""
     from course_lib.text2image import RunError, load_pretrained
@@ -195,17 +215,14 @@ def test_without_run_dir_it_serves_the_default_run_or_the_shipped_model(tmp_path
         shipped = True
     except RunError:
         shipped = False
-    served = AppProcess(None, app_environment(tmp_path), tmp_path / "app.log").wait_ready()
-    try:
-        with urllib.request.urlopen(served.url + "config", timeout=30) as response:
-            page = response.read().decode()
-        if shipped:
-            assert "pretrained model shipped with the course" in page and "runs/pretrained_text2image" in page
-            assert len(Client(served.url, verbose=False).predict("7", api_name="/digit")) == 5
-        else:
-            assert "No trained model in `runs/text2image`" in page and "course train --config quick" in page
-    finally:
-        served.stop()
+    url = serve_here(None)
+    with urllib.request.urlopen(url + "config", timeout=30) as response:
+        page = response.read().decode()
+    if shipped:
+        assert "pretrained model shipped with the course" in page and "runs/pretrained_text2image" in page
+        assert len(Client(url, verbose=False).predict("7", api_name="/digit")) == 5
+    else:
+        assert "No trained model in `runs/text2image`" in page and "course train --config quick" in page
 
 
 def test_launch_without_gradio_names_the_extra(monkeypatch):
