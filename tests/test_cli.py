@@ -1,5 +1,6 @@
-"""The `course` command: doctor and data show, run as a real console script; the bad inputs call the function
-the console script calls (`cli.main`, through the `course_here` fixture) in this process."""
+"""The `course` command: doctor (with a missing package) and data show, run as a real console script; the passing
+doctor and the bad inputs call the function the console script calls (`cli.main`, through the `course_here`
+fixture) in this process, which has TensorFlow loaded already."""
 import os
 import subprocess
 import sys
@@ -28,8 +29,8 @@ def test_console_script_is_installed():
 
 
 @pytest.mark.slow
-def test_doctor_passes_on_this_machine(tmp_path):
-    proc = run_course("doctor", tmp_path=tmp_path)
+def test_doctor_passes_on_this_machine(tmp_path, course_here):
+    proc = course_here(course_env(tmp_path), "doctor")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     import tensorflow as tf
 
