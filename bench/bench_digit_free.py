@@ -56,8 +56,8 @@ def measure(run, judge, data, n: int = 50, seed: int = 0) -> dict:
     result = {}
     for way, images in (("as written", written), ("digit chosen", chosen)):
         read = predict_probs(judge, images.reshape(-1, 28, 28), value_range=BYTE_RANGE).argmax(axis=1)
-        result[way] = {"entropy": t2i.class_entropy(np.bincount(read, minlength=10)),
-                       "histogram": np.bincount(read, minlength=10).tolist(),
+        histogram = np.bincount(read, minlength=10)
+        result[way] = {"entropy": t2i.class_entropy(histogram), "histogram": histogram.tolist(),
                        "spread": t2i.within_prompt_spread(run, judge, PROMPTS, images=images[:, :20]) / real}
     prompts, heldout, labels = t2i.evaluation_prompts(data, 10, seed=seed)
     result["prompt_accuracy"] = float(t2i.prompt_accuracy(run, judge, prompts, labels, n=10, seed=seed).mean())
@@ -85,17 +85,14 @@ def main(argv=None) -> int:
     if not 0 < args.share < 1:
         parser.error(f"--share must be between 0 and 1, not {args.share}")
 
-    import course_lib as cl
     from course_lib import text2image as t2i
     from course_lib.metrics import load_judge
     from course_lib.text2image import run as t2i_run
 
-    cl.set_mode("quick")
     if args.baseline and not (Path(args.baseline) / "config.json").is_file():
         parser.error(f"--baseline {args.baseline}: no trained run there")
     reference = measure_reference_epoch()
     print(describe(reference), flush=True)
-    source = "auto"
     prepare = t2i_run.prepare_data
 
     def with_dropped_digits(source, verbose=True):
@@ -106,7 +103,7 @@ def main(argv=None) -> int:
     t2i_run.prepare_data = with_dropped_digits  # what train() reads; measuring reads the captions as they are
     start = time.monotonic()
     try:
-        t2i.train(args.run_dir, t2i.Text2ImageConfig.preset(args.config), source=source, fresh=True)
+        t2i.train(args.run_dir, t2i.Text2ImageConfig.preset(args.config), source="auto", fresh=True)
     finally:
         t2i_run.prepare_data = prepare
     took = time.monotonic() - start

@@ -12,7 +12,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from course_files import quick_environment  # noqa: E402
+from course_files import quick_environment, use_environment  # noqa: E402
 
 
 def _weight(item) -> int:
@@ -51,11 +51,7 @@ def course_here(monkeypatch, capsys):
     from course_lib import cli
 
     def run(environment: dict, *args: str) -> subprocess.CompletedProcess:
-        for name in set(os.environ) - set(environment):
-            monkeypatch.delenv(name)
-        for name, value in environment.items():
-            if os.environ.get(name) != value and not name.startswith("PYTEST_"):  # pytest's own bookkeeping
-                monkeypatch.setenv(name, value)
+        use_environment(monkeypatch, environment)
         capsys.readouterr()
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")

@@ -3,6 +3,7 @@ notebook is tested without editing the tests; and how a notebook is run in quick
 shared by tests/test_notebooks.py and bench/notebook_times.py."""
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -64,3 +65,12 @@ def execute_notebook(path: Path, workdir: Path, *, cell_timeout: int = CELL_HANG
     NotebookClient(nb, timeout=cell_timeout, kernel_name="python3",
                    resources={"metadata": {"path": str(folder)}}).execute()
     return nb
+
+
+def use_environment(monkeypatch, environment: dict) -> None:
+    """Make ``environment`` this process's whole environment for the test (``monkeypatch`` undoes it)."""
+    for name in set(os.environ) - set(environment):
+        monkeypatch.delenv(name)
+    for name, value in environment.items():
+        if os.environ.get(name) != value and not name.startswith("PYTEST_"):  # pytest's own bookkeeping
+            monkeypatch.setenv(name, value)

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from course_files import REPO
+from course_files import REPO, use_environment
 from tiny_run import GROUP, app_environment, trained_tiny_run
 
 pytest.importorskip("gradio", reason="the app needs the [app] extra: pip install -e '.[app]'")
@@ -181,11 +181,7 @@ def serve_here(tmp_path, monkeypatch):
     the app's URL; the app is closed after the test."""
     from course_lib.app import launch
 
-    env = app_environment(tmp_path)
-    for name in set(os.environ) - set(env):
-        monkeypatch.delenv(name)
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
+    use_environment(monkeypatch, app_environment(tmp_path))
     monkeypatch.chdir(tmp_path)
     apps = []
 

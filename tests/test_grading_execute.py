@@ -67,7 +67,6 @@ def test_a_kernel_that_never_starts_fails_after_the_set_number_of_attempts(tmp_p
     assert starts.read_text() == "2"
 
 
-
 class _Recording(ResilientExecute):
     """Records the output wait in force each time the executor asks whether an interrupted kernel came back."""
 
