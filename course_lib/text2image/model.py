@@ -43,6 +43,9 @@ class Text2ImageConfig(Presets):
     generator_ema: float | None = 0.99
     max_images: int | None = None  # train on a subset (tests)
     mixed_precision: bool = False  # GPU only
+    # compile the training step with XLA, which fuses its many small ops (one device only: XLA cannot
+    # place the step's variables on several replicas' devices, so a distributed run trains without it)
+    jit_compile: bool = True
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -79,10 +82,11 @@ def build_text2image_gan(config: Text2ImageConfig, text_dim: int) -> GAN:
     import tensorflow as tf
 
     policy = keras.mixed_precision.global_policy()
+    strategy = tf.distribute.get_strategy()
     if config.mixed_precision:
         keras.mixed_precision.set_global_policy("mixed_float16")
     try:
-        with tf.distribute.get_strategy().scope():
+        with strategy.scope():
             generator = build_text2image_generator(config, text_dim)
             discriminator = build_conditional_discriminator(text_dim, filters=(config.d_filters, 2 * config.d_filters),
                                                             features=config.d_features,
@@ -90,7 +94,8 @@ def build_text2image_gan(config: Text2ImageConfig, text_dim: int) -> GAN:
             gan = GAN(generator, discriminator, config.latent_dim, mismatch_weight=config.mismatch_weight)
             ema = {"use_ema": True, "ema_momentum": config.generator_ema} if config.generator_ema else {}
             gan.compile(d_optimizer=keras.optimizers.Adam(config.lr_d, beta_1=config.beta_1),
-                        g_optimizer=keras.optimizers.Adam(config.lr_g, beta_1=config.beta_1, **ema))
+                        g_optimizer=keras.optimizers.Adam(config.lr_g, beta_1=config.beta_1, **ema),
+                        jit_compile=config.jit_compile and strategy.num_replicas_in_sync == 1)
     finally:
         keras.mixed_precision.set_global_policy(policy)
     return gan
