@@ -49,11 +49,27 @@ def test_tanh_range_images_are_shown_like_unit_range():
 def test_image_rows_one_labelled_row_each():
     images = np.random.default_rng(0).integers(0, 256, (2, 3, 28, 28)).astype(np.uint8)
     fig = plot_image_rows(images, ["a thin 7", "a 0"], value_range=BYTE_RANGE)
-    assert len([ax for ax in fig.axes if ax.images]) == 6
-    assert [ax.get_ylabel() for ax in fig.axes[::3]] == ["a thin 7", "a 0"]
-    np.testing.assert_allclose(_shown(fig, 4), images[1, 1] / 255, atol=1e-6)
+    (ax,) = fig.axes
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["a thin 7", "a 0"]
+    sheet = _shown(fig)
+    pad = 2
+    assert sheet.shape == (2 * (28 + pad) + pad, 3 * (28 + pad) + pad)
+    # row 1, column 1 is the second prompt's second image, shown as it is (the range is the bytes')
+    top, left = pad + (28 + pad), pad + (28 + pad)
+    np.testing.assert_allclose(sheet[top:top + 28, left:left + 28], images[1, 1] / 255, atol=1e-6)
+    # each label sits at the middle of its row
+    middle = [top_ + 13.5 for top_ in (pad, top)]
+    np.testing.assert_allclose(ax.get_yticks(), middle)
     with pytest.raises(ValueError, match="rows=3"):
         plot_image_rows(images, ["a", "b", "c"])
+
+
+def test_image_rows_without_a_range_span_black_to_white():
+    images = np.random.default_rng(1).uniform(0.2, 0.6, (2, 2, 5, 5))
+    sheet = _shown(plot_image_rows(images, ["x", "y"]))
+    inside = sheet[2:7, 2:7]  # row 0, column 0
+    np.testing.assert_allclose(inside, np.round((images[0, 0] - images.min()) / np.ptp(images) * 255) / 255,
+                               atol=1 / 255)
 
 
 def test_tile_images_takes_an_explicit_range():

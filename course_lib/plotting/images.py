@@ -100,6 +100,8 @@ def plot_image_rows(images, row_labels, *, size: float = 1.0, value_range=None, 
     """``images`` shaped (rows, n, H, W[, 1]): one row per label, the label at the row's left.
 
     ``value_range`` as in ``plot_image_grid``. Returns the Figure; ``save_to`` also writes it.
+    The rows are one tiled picture in one Axes (grey lines between images), not an Axes per
+    image: training saves this figure after every epoch, and 48 Axes took 0.6 s to draw.
     """
     import matplotlib.pyplot as plt
 
@@ -108,19 +110,20 @@ def plot_image_rows(images, row_labels, *, size: float = 1.0, value_range=None, 
         x = x[..., 0]
     if x.ndim != 4 or len(x) != len(row_labels):
         raise ValueError(f"expected (rows={len(row_labels)}, n, H, W) images, got {np.shape(images)}")
-    vmin, vmax = _shown_range(x, value_range)
-    rows, n = x.shape[:2]
-    fig, axes = plt.subplots(rows, n, figsize=(size * n + 2.6, size * rows), squeeze=False)
-    for i in range(rows):
-        for j in range(n):
-            ax = axes[i, j]
-            ax.imshow(x[i, j], cmap="gray", vmin=vmin, vmax=vmax)
-            ax.set_xticks([]), ax.set_yticks([])
-            for spine in ax.spines.values():
-                spine.set_visible(False)
-        axes[i, 0].set_ylabel(row_labels[i], rotation=0, ha="right", va="center", fontsize=9)
-    fig.subplots_adjust(left=2.5 / (size * n + 2.6), right=0.99, top=0.99, bottom=0.01, wspace=0.05, hspace=0.05)
+    rows, n, h, w = x.shape
+    sheet = tile_images(x.reshape(rows * n, h, w), n, value_range=_shown_range(x, value_range), pad=_ROW_PAD)
+    fig, ax = plt.subplots(figsize=(size * n + 2.6, size * rows))
+    ax.imshow(sheet, cmap="gray", vmin=0, vmax=255)
+    ax.set_xticks([])
+    ax.set_yticks([_ROW_PAD + (h + _ROW_PAD) * i + (h - 1) / 2 for i in range(rows)], list(row_labels), fontsize=9)
+    ax.tick_params(length=0)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    fig.subplots_adjust(left=2.5 / (size * n + 2.6), right=0.99, top=0.99, bottom=0.01)
     return finish_figure(fig, save_to=save_to, tight=False)
+
+
+_ROW_PAD = 2  # pixels of grey between the images of plot_image_rows
 
 
 # ------------------------------------------------------------------ plain pictures
