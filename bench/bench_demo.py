@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from reference_epoch import REPO, describe, in_reference_epochs, measure_reference_epoch
+from reference_epoch import REPO, around_a_run, describe, in_reference_epochs, measure_reference_epoch
 
 
 def main(argv=None) -> int:
@@ -48,7 +48,7 @@ def main(argv=None) -> int:
         code = proc.wait()
     total = time.monotonic() - start
     after = measure_reference_epoch()
-    reference = {**before, "reference_epoch_s": (before["reference_epoch_s"] + after["reference_epoch_s"]) / 2}
+    reference = around_a_run(before, after)
     print()
     print(f"reference epoch before {before['reference_epoch_s']:.0f} s, after {after['reference_epoch_s']:.0f} s; "
           f"their mean, {reference['reference_epoch_s']:.0f} s, is used below")

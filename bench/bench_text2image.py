@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 import course_lib as cl
-from reference_epoch import describe, in_reference_epochs, measure_reference_epoch, over_a_run
+from reference_epoch import around_a_run, describe, in_reference_epochs, measure_reference_epoch, over_a_run
 
 # (what, how to read it from the evaluation, target); quality targets of issue 14, item 5 and of issue 6
 QUALITY = {
@@ -93,11 +93,8 @@ def main(argv=None) -> int:
         seconds, train_reference = time.monotonic() - start, reference
         if before == 0:  # trained from scratch in this session: keep the time for later evaluations
             # measured again after training, as one reading before a 20-minute run can be off by a third
-            after = measure_reference_epoch()
-            print(over_a_run(seconds, reference["reference_epoch_s"], after["reference_epoch_s"]), flush=True)
-            train_reference = {**reference, "reference_epoch_s": (reference["reference_epoch_s"]
-                                                                  + after["reference_epoch_s"]) / 2,
-                               "before_s": reference["reference_epoch_s"], "after_s": after["reference_epoch_s"]}
+            train_reference = around_a_run(reference, measure_reference_epoch())
+            print(over_a_run(seconds, train_reference["before_s"], train_reference["after_s"]), flush=True)
             timing.write_text(json.dumps({"train_seconds": seconds, "reference": train_reference}, indent=2))
         elif timing.exists() and before >= config.num_epochs:  # finished earlier: its own time and machine speed
             saved = json.loads(timing.read_text())

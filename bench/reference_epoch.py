@@ -57,6 +57,13 @@ def describe(reference: dict) -> str:
             f"TensorFlow {reference.get('tensorflow')})")
 
 
+def around_a_run(before: dict, after: dict) -> dict:
+    """One reference for a long run from the readings before and after it: ``before``'s description, the mean of
+    the two as ``reference_epoch_s``, and each reading as ``before_s`` and ``after_s``."""
+    return {**before, "reference_epoch_s": (before["reference_epoch_s"] + after["reference_epoch_s"]) / 2,
+            "before_s": before["reference_epoch_s"], "after_s": after["reference_epoch_s"]}
+
+
 def over_a_run(seconds: float, before: float, after: float) -> str:
     """A long run's time against the reference epochs measured before and after it: their mean, and each alone
     (a shared machine's speed can drift by a third while a run lasts)."""
