@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -40,10 +41,14 @@ def _data_build(args) -> int:
 
 
 def _train(args) -> int:
-    from course_lib.text2image import Text2ImageConfig, train
+    from course_lib.text2image import Text2ImageConfig, saved_config, train
 
     overrides = {"num_epochs": args.epochs} if args.epochs is not None else {}
-    train(args.run_dir, Text2ImageConfig.preset(args.config, **overrides), source=args.data, fresh=args.fresh)
+    # Without --config, a run goes on as it was configured (--epochs extends it); a new run takes the quick preset.
+    saved = None if args.fresh or args.config else saved_config(args.run_dir)
+    config = (dataclasses.replace(saved, **overrides) if saved
+              else Text2ImageConfig.preset(args.config or "quick", **overrides))
+    train(args.run_dir, config, source=args.data, fresh=args.fresh)
     print(f"Run directory: {Path(args.run_dir).resolve()} (losses.png, samples/, checkpoints/)")
     return 0
 
@@ -198,7 +203,8 @@ def build_parser() -> argparse.ArgumentParser:
     build.set_defaults(func=_data_build)
 
     train = sub.add_parser("train", help="train (or resume) the text2image GAN")
-    train.add_argument("--config", default="quick", choices=RUN_MODES, help="the preset (default: quick)")
+    train.add_argument("--config", default=None, choices=RUN_MODES,
+                       help="the preset (default: the run's own settings when it goes on, else quick)")
     train.add_argument("--data", default="auto", choices=SOURCES)
     train.add_argument("--epochs", type=int, default=None, help="total epochs (default: the preset's)")
     train.add_argument("--run-dir", default="runs/text2image")

@@ -171,6 +171,26 @@ def test_corrupt_checkpoint_stops_training_without_losing_the_run(env, course_he
     assert (copy / "encoder.npz").exists() and list((copy / "checkpoints").glob("epoch-*"))
 
 
+def test_other_networks_are_refused_before_the_run_is_touched(env, course_here, trained_run, tmp_path):
+    """`course train --config quick` on the tiny run (other channel counts): a clear error, and the run still loads.
+    Without --config, the run goes on with its own settings (the corrupt-checkpoint test above reaches its
+    checkpoint that way)."""
+    import shutil
+
+    from course_lib import text2image as t2i
+
+    copy = tmp_path / "run"
+    shutil.copytree(trained_run, copy)
+    saved = (copy / "config.json").read_bytes()
+    proc = course_here(env[1], "train", "--run-dir", str(copy), "--data", "digits8x8", "--config", "quick")
+    assert proc.returncode == 2, proc.stdout + proc.stderr[-2000:]
+    assert "networks differ" in proc.stderr and f"g_filters {TINY['g_filters']} there, 128 here" in proc.stderr
+    assert "--fresh" in proc.stderr
+    assert (copy / "config.json").read_bytes() == saved, "the refused run's configuration was rewritten"
+    assert t2i.saved_config(copy).g_filters == TINY["g_filters"] and t2i.load_run(copy).config.g_filters == TINY["g_filters"]
+    assert t2i.saved_config(tmp_path / "nothing here") is None
+
+
 @pytest.mark.timeout(1200)  # hang guard only
 def test_a_killed_run_resumes_from_its_last_checkpoint(env, trained_run, tmp_path, monkeypatch):
     run_dir = tmp_path / "killed"

@@ -82,6 +82,7 @@ from course_lib.text2image.run import (
     load_pretrained,
     load_run,
     prepare_data,
+    saved_config,
     style_counts,
     train,
 )
@@ -96,6 +97,6 @@ __all__ = [
     "fit_caption_encoder", "format_table", "frechet_distance_to_real", "generate", "generate_images", "has_run",
     "load_captioned_dataset", "load_pretrained", "load_run", "measure_slant", "measure_thickness",
     "number_accuracy", "number_prompts", "open_attributes", "plan_prompt", "plot_generation", "prepare_data", "prompt_accuracy", "real_spread",
-    "robustness", "skeletonize", "slant_word", "style_counts", "thickness_word", "train", "within_prompt_spread",
+    "robustness", "saved_config", "skeletonize", "slant_word", "style_counts", "thickness_word", "train", "within_prompt_spread",
     "words_to_digits",
 ]

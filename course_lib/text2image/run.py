@@ -91,6 +91,35 @@ def _read_config(run_dir: Path) -> dict:
         raise RunError(f"{run_dir / _CONFIG_FILE}: unreadable run configuration ({err})") from err
 
 
+# The settings that shape what a checkpoint holds (the networks' weights, the optimizers' slots): a run resumes
+# only with the same ones, as its checkpoints cannot be loaded into other networks.
+_NETWORK_FIELDS = ("latent_dim", "text_proj_dim", "g_filters", "d_filters", "d_features", "generator_ema",
+                   "mixed_precision")
+
+
+def saved_config(run_dir) -> Text2ImageConfig | None:
+    """The configuration the run in ``run_dir`` was trained with; None where no run was started there."""
+    run_dir = Path(run_dir)
+    if not (run_dir / _CONFIG_FILE).exists():
+        return None
+    return Text2ImageConfig.from_dict(_read_config(run_dir)["config"])
+
+
+def _check_resumable(run_dir: Path, config: Text2ImageConfig, source: str) -> None:
+    """Refuse, before anything is written, to go on with a run in other networks or on other data."""
+    if not (run_dir / _CONFIG_FILE).exists():
+        return
+    if (saved := _read_config(run_dir)["source"]) != source:
+        raise RunError(f"{run_dir} holds a run on {saved!r} data, not {source!r}: use --fresh or another --run-dir")
+    before = saved_config(run_dir)
+    changed = [f"{k} {getattr(before, k)!r} there, {getattr(config, k)!r} here" for k in _NETWORK_FIELDS
+               if getattr(before, k) != getattr(config, k)]
+    if changed:
+        raise RunError(f"{run_dir} holds a {before.name}-preset run whose networks differ from this configuration's "
+                       f"({'; '.join(changed)}), so it cannot go on with them: use --fresh to start over (deleting "
+                       "that run), or another --run-dir")
+
+
 # ------------------------------------------------------------------ training
 def train(run_dir=DEFAULT_RUN_DIR, config: Text2ImageConfig | None = None, *, source: str = "auto",
           fresh: bool = False, seed: int = 0, verbose="auto", callbacks=(), encoder: SentenceEncoder | None = None) -> GAN:
@@ -110,8 +139,7 @@ def train(run_dir=DEFAULT_RUN_DIR, config: Text2ImageConfig | None = None, *, so
     source = resolve_source(source)  # once: "auto" looks for files (and may probe the network)
     if fresh:
         clear_run(run_dir, extra=(_CONFIG_FILE, _ENCODER_FILE))
-    if (run_dir / _CONFIG_FILE).exists() and (saved := _read_config(run_dir)["source"]) != source:
-        raise RunError(f"{run_dir} holds a run on {saved!r} data, not {source!r}: use --fresh or another --run-dir")
+    _check_resumable(run_dir, config, source)
     run_dir.mkdir(parents=True, exist_ok=True)
     set_seed(seed)
 
