@@ -116,8 +116,8 @@ def _check_resumable(run_dir: Path, config: Text2ImageConfig, source: str) -> No
                if getattr(before, k) != getattr(config, k)]
     if changed:
         raise RunError(f"{run_dir} holds a {before.name}-preset run whose networks differ from this configuration's "
-                       f"({'; '.join(changed)}), so it cannot go on with them: use --fresh to start over (deleting "
-                       "that run), or another --run-dir")
+                       f"({'; '.join(changed)}), so it cannot go on with them: use --fresh (fresh=True in Python) to "
+                       "start over, deleting that run, or another --run-dir")
 
 
 # ------------------------------------------------------------------ training
