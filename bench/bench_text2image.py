@@ -94,7 +94,6 @@ def main(argv=None) -> int:
         if before == 0:  # trained from scratch in this session: keep the time for later evaluations
             # measured again after training, as one reading before a 20-minute run can be off by a third
             train_reference = around_a_run(reference, measure_reference_epoch())
-            print(over_a_run(seconds, train_reference["before_s"], train_reference["after_s"]), flush=True)
             timing.write_text(json.dumps({"train_seconds": seconds, "reference": train_reference}, indent=2))
         elif timing.exists() and before >= config.num_epochs:  # finished earlier: its own time and machine speed
             saved = json.loads(timing.read_text())

@@ -187,8 +187,18 @@ def test_other_networks_are_refused_before_the_run_is_touched(env, course_here, 
     assert "networks differ" in proc.stderr and f"g_filters {TINY['g_filters']} there, 128 here" in proc.stderr
     assert "--fresh" in proc.stderr
     assert (copy / "config.json").read_bytes() == saved, "the refused run's configuration was rewritten"
-    assert t2i.saved_config(copy).g_filters == TINY["g_filters"] and t2i.load_run(copy).config.g_filters == TINY["g_filters"]
+    assert t2i.saved_config(copy).g_filters == TINY["g_filters"]
+    assert t2i.load_run(copy).config.g_filters == TINY["g_filters"]
     assert t2i.saved_config(tmp_path / "nothing here") is None
+    # other data: refused the same way
+    proc = course_here(env[1], "train", "--run-dir", str(copy), "--data", "mnist-5k")
+    assert proc.returncode == 2 and "holds a run on 'digits8x8' data, not 'mnist-5k'" in proc.stderr, proc.stderr[-2000:]
+    assert (copy / "config.json").read_bytes() == saved
+    # an unreadable configuration: named, and left as it is
+    (copy / "config.json").write_text("{broken")
+    proc = course_here(env[1], "train", "--run-dir", str(copy), "--data", "digits8x8")
+    assert proc.returncode == 2 and "unreadable run configuration" in proc.stderr, proc.stdout + proc.stderr[-2000:]
+    assert (copy / "config.json").read_text() == "{broken"
 
 
 @pytest.mark.timeout(1200)  # hang guard only

@@ -96,6 +96,9 @@ def plot_digits_per_class(images, labels, *, per_class: int = 10, title: str | N
                            title=title, save_to=save_to)
 
 
+_ROW_PAD = 2  # pixels of grey between the images of plot_image_rows
+
+
 def plot_image_rows(images, row_labels, *, size: float = 1.0, value_range=None, save_to=None):
     """``images`` shaped (rows, n, H, W[, 1]): one row per label, the label at the row's left.
 
@@ -121,9 +124,6 @@ def plot_image_rows(images, row_labels, *, size: float = 1.0, value_range=None, 
         spine.set_visible(False)
     fig.subplots_adjust(left=2.5 / (size * n + 2.6), right=0.99, top=0.99, bottom=0.01)
     return finish_figure(fig, save_to=save_to, tight=False)
-
-
-_ROW_PAD = 2  # pixels of grey between the images of plot_image_rows
 
 
 # ------------------------------------------------------------------ plain pictures

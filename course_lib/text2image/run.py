@@ -109,9 +109,11 @@ def _check_resumable(run_dir: Path, config: Text2ImageConfig, source: str) -> No
     """Refuse, before anything is written, to go on with a run in other networks or on other data."""
     if not (run_dir / _CONFIG_FILE).exists():
         return
-    if (saved := _read_config(run_dir)["source"]) != source:
-        raise RunError(f"{run_dir} holds a run on {saved!r} data, not {source!r}: use --fresh or another --run-dir")
-    before = saved_config(run_dir)
+    saved = _read_config(run_dir)
+    if saved["source"] != source:
+        raise RunError(f"{run_dir} holds a run on {saved['source']!r} data, not {source!r}: use --fresh or another "
+                       "--run-dir")
+    before = Text2ImageConfig.from_dict(saved["config"])
     changed = [f"{k} {getattr(before, k)!r} there, {getattr(config, k)!r} here" for k in _NETWORK_FIELDS
                if getattr(before, k) != getattr(config, k)]
     if changed:
