@@ -34,18 +34,12 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
-DEMO_PROMPTS := "a thick, slanted seven" "a thin seven" "a bold 3 leaning left" "a fat two" \
-	"a skinny upright 1" "a handwritten digit" "the number 42" "a thick 7 next to a thin 1"
-
 # The main job: check the machine, look at the data, train the quick text2image model (or reuse
 # runs/text2image: training resumes and stops at the preset's epochs), draw prompts (digits, a prompt
 # without a digit, numbers), evaluate. The judge ships with the course, so nothing else is trained.
+# `course demo` runs those commands in one process (TensorFlow is imported once) and prints each one.
 demo: venv
-	$(BIN)/course doctor
-	$(BIN)/course data show --out runs/demo/digits_per_class.png
-	$(BIN)/course train --config quick
-	$(BIN)/course generate $(DEMO_PROMPTS) -n 8 --out runs/demo/prompts
-	$(BIN)/course evaluate --json runs/demo/evaluation.json
+	$(BIN)/course demo
 
 # One pytest-xdist worker per CPU core: one after another, the tests keep about one core busy (kernels, graders
 # and a browser mostly wait on each other).

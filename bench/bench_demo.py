@@ -43,8 +43,8 @@ def main(argv=None) -> int:
                                 text=True, bufsize=1)
         for line in proc.stdout:
             sys.stdout.write(line)
-            if line.startswith(".venv/bin/course "):  # make echoes each command before running it
-                steps.append((time.monotonic() - start, line.split()[1]))
+            if line.startswith("$ course "):  # `course demo` prints each command before running it
+                steps.append((time.monotonic() - start, line.split()[2]))
         code = proc.wait()
     total = time.monotonic() - start
     after = measure_reference_epoch()

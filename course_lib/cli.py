@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import shlex
 import sys
 from pathlib import Path
 
@@ -181,12 +182,44 @@ def _refuse_a_busy_port(host: str, port: int) -> None:
                           "--port.") from None
 
 
+DEMO_PROMPTS = ("a thick, slanted seven", "a thin seven", "a bold 3 leaning left", "a fat two", "a skinny upright 1",
+                "a handwritten digit", "the number 42", "a thick 7 next to a thin 1")
+
+
+def demo_steps(out: str = "runs/demo") -> list[list[str]]:
+    """The commands of the demo, in order: check the machine, look at the data, train the quick model (or go on
+    with runs/text2image: it stops at the preset's epochs), draw prompts, evaluate."""
+    return [["doctor"],
+            ["data", "show", "--out", f"{out}/digits_per_class.png"],
+            ["train", "--config", "quick"],
+            ["generate", *DEMO_PROMPTS, "-n", "8", "--out", f"{out}/prompts"],
+            ["evaluate", "--json", f"{out}/evaluation.json"]]
+
+
+def _demo(args) -> int:
+    # one process for every step: each `course` command would import TensorFlow again (about 8 s on 2 cores)
+    parser = build_parser()
+    for argv in demo_steps(args.out):
+        print(f"\n$ course {shlex.join(argv)}", flush=True)
+        step = parser.parse_args(argv)
+        code = step.func(step)
+        if code:
+            print(f"course demo: stopped, `course {argv[0]}` failed (exit code {code})", file=sys.stderr)
+            return code
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="course", description="GANs for Creative Applications: course tools.")
     sub = parser.add_subparsers(dest="command", required=True)
 
     doctor = sub.add_parser("doctor", help="check the environment and the data")
     doctor.set_defaults(func=_doctor)
+
+    demo = sub.add_parser("demo", help="what `make demo` runs: doctor, data show, train the quick model, generate, "
+                                       "evaluate, each step printed as its own command")
+    demo.add_argument("--out", default="runs/demo", help="folder for the demo's pictures and evaluation")
+    demo.set_defaults(func=_demo)
 
     data = sub.add_parser("data", help="look at the course data")
     data_sub = data.add_subparsers(dest="data_command", required=True)

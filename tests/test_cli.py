@@ -98,3 +98,57 @@ def test_data_build_rejects_zero_captions(tmp_path, course_here):
     proc = course_here(course_env(tmp_path), "data", "build", "--source", "digits8x8", "--out", str(tmp_path / "c.npz"),
                        "--captions-per-image", "0")
     assert proc.returncode == 2 and "at least 1" in proc.stderr
+
+
+def _record_steps(monkeypatch, failing=None):
+    """Replace each command the demo runs by one that records the arguments argparse parsed for it; ``failing``
+    names the one that fails (exit code 3)."""
+    from course_lib import cli
+
+    calls = []
+    for name in ("_doctor", "_data_show", "_train", "_generate", "_evaluate"):
+        def step(args, name=name):
+            calls.append((name, vars(args)))
+            return 3 if name == failing else 0
+        monkeypatch.setattr(cli, name, step)
+    return calls
+
+
+def test_demo_runs_the_five_commands_in_order_and_prints_each(tmp_path, course_here, monkeypatch):
+    calls = _record_steps(monkeypatch)
+    proc = course_here(course_env(tmp_path), "demo", "--out", "somewhere")
+    assert proc.returncode == 0, proc.stderr
+    assert [name for name, _ in calls] == ["_doctor", "_data_show", "_train", "_generate", "_evaluate"]
+    args = dict(calls)
+    # parsed as the commands parse them: the defaults of a plain `course train` etc. hold for the rest
+    assert args["_train"]["config"] == "quick" and args["_train"]["run_dir"] == "runs/text2image"
+    assert not args["_train"]["fresh"]
+    assert args["_generate"]["prompts"][-2:] == ["the number 42", "a thick 7 next to a thin 1"]
+    assert args["_generate"]["out"] == "somewhere/prompts" and args["_generate"]["n"] == 8
+    assert args["_generate"]["run_dir"] is None and args["_evaluate"]["run_dir"] is None
+    assert args["_evaluate"]["json"] == "somewhere/evaluation.json"
+    assert args["_data_show"]["out"] == "somewhere/digits_per_class.png"
+    # each step is printed as the command that does it alone, quoted so it can be pasted into a shell
+    assert "$ course train --config quick" in proc.stdout
+    assert "$ course generate 'a thick, slanted seven' 'a thin seven'" in proc.stdout
+
+
+def test_demo_stops_at_the_first_failing_command_and_says_which(tmp_path, course_here, monkeypatch):
+    calls = _record_steps(monkeypatch, failing="_train")
+    proc = course_here(course_env(tmp_path), "demo")
+    assert proc.returncode == 3
+    assert [name for name, _ in calls] == ["_doctor", "_data_show", "_train"], "nothing runs after a failure"
+    assert "course demo: stopped, `course train` failed (exit code 3)" in proc.stderr
+
+
+def test_demo_passes_on_an_error_as_the_command_alone_would(tmp_path, course_here, monkeypatch):
+    from course_lib import cli
+
+    calls = _record_steps(monkeypatch)
+
+    def refused(args):
+        raise ValueError("runs/text2image holds a full-preset run whose networks differ")
+    monkeypatch.setattr(cli, "_train", refused)
+    proc = course_here(course_env(tmp_path), "demo")
+    assert proc.returncode == 2 and "course: error: runs/text2image holds a full-preset run" in proc.stderr
+    assert [name for name, _ in calls] == ["_doctor", "_data_show"]
