@@ -159,6 +159,22 @@ def test_evaluate_prints_a_table_and_writes_json(env, trained_run, tmp_path):
     assert result["diversity"]["real_spread_all_digits"] > result["diversity"]["real_within_class_spread"] > 0
 
 
+def test_accuracy_draws_every_prompt_with_noise_of_its_own(trained_run):
+    from course_lib.text2image import evaluation as E
+    from course_lib.text2image import load_run
+
+    run = load_run(trained_run)
+    prompts = ["a thick 7", "a thick 7", "a thin 2"]
+    own = E._digits_own_noise(run, prompts, 3, seed=5)
+    shared = E._digits(run, prompts, 3, seed=5)
+    np.testing.assert_array_equal(shared[0], shared[1])  # one noise for all: the same prompt, the same drawings
+    assert own.shape == (3, 3, 28, 28) and not np.array_equal(own[0], own[1])
+    np.testing.assert_array_equal(own, E._digits_own_noise(run, prompts, 3, seed=5))  # the same seed, the same
+    # each prompt is drawn as `generate` draws it, with a seed of its own
+    seeds = np.random.SeedSequence(5).generate_state(3)
+    np.testing.assert_array_equal(own[2], run.generate(["a thin 2"], n=3, seed=int(seeds[2])).images[0, :, :, :28])
+
+
 def test_corrupt_checkpoint_stops_training_without_losing_the_run(env, course_here, trained_run, tmp_path):
     import shutil
 

@@ -4,7 +4,8 @@ Each measure is its own function, so the CLI, the notebook and an app can call t
 ``evaluate`` runs them all and returns a JSON-ready dict (``format_table`` prints it).
 
 * ``prompt_accuracy``: the share of digits the classifier reads as the digit each prompt asks for
-  (on captions of test digits, in the training phrasings and in held-out ones);
+  (on captions of test digits, in the training phrasings and in held-out ones; each prompt drawn
+  with noise of its own);
 * ``attribute_control``: with the same noise, does "thick" draw a thicker stroke than "thin",
   and "leaning right" a larger slant than "leaning left"? Also for prompts that name no digit;
 * ``digit_free_prompts``: which digits prompts that name none ("a handwritten digit") draw: the
@@ -78,6 +79,14 @@ def _digits(run: TrainedRun, prompts, n: int, seed: int) -> np.ndarray:
     return _generate(run, prompts, n, seed).images[..., :28]
 
 
+def _digits_own_noise(run: TrainedRun, prompts, n: int, seed: int) -> np.ndarray:
+    """Like ``_digits``, but every prompt drawn with noise of its own. With the same ``n`` noise vectors for all
+    prompts, one odd vector sways every prompt at once: one quick run's held-out accuracy read 95.7-98.5% over six
+    seeds that way, and 96.0-97.1% this way."""
+    seeds = np.random.SeedSequence(seed).generate_state(len(prompts))
+    return np.stack([_digits(run, [prompt], n, int(s))[0] for prompt, s in zip(prompts, seeds)])
+
+
 def _predicted_digits(classifier, images, value_range=BYTE_RANGE) -> np.ndarray:
     """The classifier's digit for each of (..., 28, 28) images, shaped (...)."""
     images = np.asarray(images)
@@ -110,13 +119,14 @@ def prompt_accuracy(run: TrainedRun, classifier, prompts, labels, *, n: int = 10
                     vectors=None, images=None) -> np.ndarray:
     """Per prompt, the share of its ``n`` digits that the classifier reads as ``labels``'s digit.
 
-    ``vectors`` replaces the prompts' own encoding (e.g. with noise added); ``images`` (P, n, 28, 28)
-    uint8 are drawings already made for the prompts.
+    Each prompt is drawn with noise of its own. ``vectors`` replaces the prompts' own encoding (e.g. with
+    noise added; drawn with the same noise for every prompt, so that variants of one prompt compare);
+    ``images`` (P, n, 28, 28) uint8 are drawings already made for the prompts.
     """
     if images is None and vectors is not None:
         images = convert_range(_draw(run, vectors, n, seed), TANH_RANGE, BYTE_RANGE)
     elif images is None:
-        images = _digits(run, prompts, n, seed)
+        images = _digits_own_noise(run, prompts, n, seed)
     return (_predicted_digits(classifier, images) == np.asarray(labels)[:, None]).mean(axis=1)
 
 
@@ -255,7 +265,7 @@ def frechet_distance_to_real(run: TrainedRun, classifier, prompts, real_images, 
 
     ``images``: drawings already made for the prompts, (P, n, 28, 28) uint8.
     """
-    fake = _digits(run, prompts, n, seed) if images is None else images
+    fake = _digits_own_noise(run, prompts, n, seed) if images is None else images
     return frechet_classifier_distance(real_images, fake.reshape((-1,) + fake.shape[2:]), classifier,
                                        real_range=real_range, fake_range=BYTE_RANGE)
 
@@ -281,7 +291,7 @@ def evaluate(run_dir=None, *, prompts_per_digit: int = 10, n: int = 10, seed: in
         steps.set_postfix_str(name)
         steps.update()
 
-    images = _digits(run, prompts, n, seed)  # drawn once: accuracy, fidelity, Fréchet distance
+    images = _digits_own_noise(run, prompts, n, seed)  # drawn once: accuracy, fidelity, Fréchet distance
     accuracy = prompt_accuracy(run, classifier, prompts, labels, images=images)
     step("prompt accuracy")
     heldout_accuracy = prompt_accuracy(run, classifier, heldout, labels, n=n, seed=seed)
