@@ -57,10 +57,11 @@ class Text2ImageConfig(Presets):
         return cls(**known)
 
 
-# Batch 32 (twice the updates of 64 per epoch, at about the same time per epoch on a CPU) and the
-# weight average took the quick preset from 94% to 99% on held-out phrasings (final project README).
+# Batch 32: twice the updates of 64 per epoch, at about the same time per epoch on a CPU. The quick preset's larger
+# learning rates reach in 13 epochs what 2e-4 did not in 15 (held-out phrasings 99.1% against 96.6%; final project
+# README); the full preset keeps 2e-4, with which the shipped model was trained.
 Text2ImageConfig.presets = {
-    "quick": Text2ImageConfig(name="quick", num_epochs=15, batch_size=32),
+    "quick": Text2ImageConfig(name="quick", num_epochs=13, batch_size=32, lr_g=5e-4, lr_d=5e-4),
     "full": Text2ImageConfig(name="full", num_epochs=30, batch_size=32, g_filters=256, d_filters=64, d_features=512),
 }
 
