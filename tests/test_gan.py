@@ -474,6 +474,17 @@ def _resume_models():
     return gan
 
 
+def test_a_resumed_run_keeps_its_state_but_trains_at_the_rate_it_is_given(tmp_path):
+    x = np.random.default_rng(0).uniform(-1, 1, (64, 8, 8, 1)).astype("float32")
+    G.fit_resumable(_resume_models(), x, run_dir=tmp_path, epochs=1, batch_size=16, verbose=0)
+    gan = _resume_models()
+    gan.compile(keras.optimizers.Adam(5e-4), keras.optimizers.Adam(2e-4))
+    assert G.restore_gan(gan, tmp_path) == 1
+    assert int(gan.g_optimizer.iterations.numpy()) == STEPS_PER_EPOCH, "the optimizer's state comes back"
+    assert float(gan.d_optimizer.learning_rate.numpy()) == pytest.approx(5e-4)
+    assert float(gan.g_optimizer.learning_rate.numpy()) == pytest.approx(2e-4)
+
+
 @pytest.mark.timeout(1200)  # hang guard only
 def test_killed_run_resumes_from_its_checkpoint(tmp_path):
     run_dir = tmp_path / "run"

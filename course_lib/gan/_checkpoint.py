@@ -95,7 +95,10 @@ class RunCheckpoint:
                     raise ValueError(f"optimizer {name!r} has {len(opt.variables)} variables, "
                                      f"the checkpoint {len(values)}")
                 for var, value in zip(opt.variables, values):
-                    var.assign(value)
+                    # the rate is a setting, not state: a resumed run trains at the rate it is given now,
+                    # the one its configuration says, not the one it started with
+                    if not var.path.endswith("learning_rate"):
+                        var.assign(value)
         except CheckpointError:
             raise
         except Exception as err:  # noqa: BLE001 - h5, zip and shape errors all mean the same here
